@@ -1,0 +1,2 @@
+"""Orbiplex Dator's source folder. This file only lets `unittest discover` reach ``tests/``; the
+module runs from ``main.py`` (or ``build/modules/dator.pyz``) and its logic lives in ``orbiplex_dator``."""

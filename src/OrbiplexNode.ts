@@ -1,0 +1,51 @@
+/**
+ * The whole runtime as layers, for `orbiplex start` and for embedders alike.
+ */
+import type { HttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Layer, Logger, LogLevel } from "effect"
+import { enabledModules, type LogLevelName, type NodeConfig } from "./config/NodeConfig.js"
+import * as LifecycleLog from "./supervisor/LifecycleLog.js"
+import * as ModuleClient from "./supervisor/ModuleClient.js"
+import * as Supervisor from "./supervisor/Supervisor.js"
+
+/** This host's version, sent in `middleware-init`. */
+export const HOST_VERSION = "0.1.0"
+
+/** The supervisor settings a config describes (disabled modules left out). */
+export const supervisorSettings = (config: NodeConfig): Layer.Layer<Supervisor.SupervisorSettings> =>
+  Layer.succeed(Supervisor.SupervisorSettings, {
+    host: { nodeId: config.node.id, hostVersion: HOST_VERSION },
+    modules: enabledModules(config)
+  })
+
+/** Supervisor, invocation client and lifecycle log for `config`, over a caller-provided HTTP client. */
+export const layerWithoutHttp = (
+  config: NodeConfig
+): Layer.Layer<
+  Supervisor.Supervisor | ModuleClient.ModuleClient | LifecycleLog.LifecycleLog,
+  never,
+  HttpClient.HttpClient
+> => {
+  const supervisor = Supervisor.layer.pipe(
+    Layer.provideMerge(LifecycleLog.layer),
+    Layer.provide(supervisorSettings(config))
+  )
+  return ModuleClient.layer.pipe(Layer.provideMerge(supervisor))
+}
+
+/** The runtime for `config` with a keep-alive undici pool for loopback calls. */
+export const layer = (
+  config: NodeConfig
+): Layer.Layer<Supervisor.Supervisor | ModuleClient.ModuleClient | LifecycleLog.LifecycleLog> =>
+  layerWithoutHttp(config).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** The minimum log level a config asks for. */
+export const logLevelLayer = (level: LogLevelName): Layer.Layer<never> =>
+  Logger.minimumLogLevel(
+    level === "warning"
+      ? LogLevel.Warning
+      : level === "none"
+      ? LogLevel.None
+      : LogLevel.fromLiteral(level === "trace" ? "Trace" : level === "debug" ? "Debug" : level === "error" ? "Error" : "Info")
+  )

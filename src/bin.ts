@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/**
+ * The `orbiplex` command line: config → layers → NodeRuntime.runMain.
+ */
+import { Command } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Console, Effect } from "effect"
+import { startCommand } from "./cli/StartCommand.js"
+import { validateCommand } from "./cli/ValidateCommand.js"
+import * as LineLogger from "./internal/LineLogger.js"
+import { HOST_VERSION } from "./OrbiplexNode.js"
+
+const orbiplex = Command.make("orbiplex").pipe(
+  Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
+  Command.withSubcommands([startCommand, validateCommand])
+)
+
+const cli = Command.run(orbiplex, { name: "orbiplex", version: HOST_VERSION })
+
+cli(process.argv).pipe(
+  // Errors that cross to the operator are printed as their message, once, and end with exit code 1.
+  Effect.tapErrorCause((cause) =>
+    Cause.isInterruptedOnly(cause)
+      ? Effect.void
+      : Cause.failureOption(cause).pipe((failure) =>
+        failure._tag === "None"
+          ? Console.error(Cause.pretty(cause))
+          : failure.value instanceof Error
+          ? Console.error(failure.value.message)
+          // @effect/cli has already printed its own usage errors.
+          : Effect.void
+      )
+  ),
+  Effect.provide(NodeContext.layer),
+  Effect.provide(LineLogger.layer),
+  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
+)

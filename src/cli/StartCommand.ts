@@ -1,0 +1,25 @@
+/**
+ * `orbiplex start`: load the config, supervise its modules until Ctrl+C / SIGTERM, then stop them
+ * in reverse order, each within its grace.
+ */
+import { Command } from "@effect/cli"
+import { Effect, Layer } from "effect"
+import { loadNodeConfig } from "../config/ConfigLoader.js"
+import { enabledModules } from "../config/NodeConfig.js"
+import * as OrbiplexNode from "../OrbiplexNode.js"
+import { configOption, resolveConfigFile } from "./ConfigFile.js"
+
+/** The start command. */
+export const startCommand = Command.make("start", { config: configOption }, ({ config }) =>
+  Effect.gen(function*() {
+    const file = yield* resolveConfigFile(config)
+    const nodeConfig = yield* loadNodeConfig(file)
+    const modules = enabledModules(nodeConfig)
+    yield* Effect.logInfo(
+      `orbiplex node ${nodeConfig.node.id} starting ${modules.length} module(s) from ${file}: ` +
+        (modules.map((entry) => entry.component_id).join(", ") || "(none)")
+    )
+    return yield* Layer.launch(OrbiplexNode.layer(nodeConfig)).pipe(
+      Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level))
+    )
+  })).pipe(Command.withDescription("run the node: supervise the configured modules until interrupted"))

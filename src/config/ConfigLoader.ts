@@ -1,0 +1,141 @@
+/**
+ * Loads a node config file: parse, expand bundled modules, decode with every default, resolve
+ * relative paths against the file's folder, and check what a schema alone cannot (unique ids,
+ * explicit executables). Every problem is collected before the file is refused.
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { Effect, Either, Schema } from "effect"
+import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
+import { Launch, ModuleEntry } from "../contract/ModuleEntry.js"
+import { Problem, problemsOf } from "../contract/Problems.js"
+import { type BundledManifest, loadManifest } from "./Bundled.js"
+import { ConfigInvalid, ConfigUnreadable } from "./ConfigError.js"
+import { NodeConfig, NodeSettings } from "./NodeConfig.js"
+
+const decodeConfig = Schema.decodeUnknownEither(NodeConfig, { errors: "all", onExcessProperty: "error" })
+
+/** Fills `launch`, `module_id` and `component_id` of `{"bundled": "dator"}` entries from the build manifest. */
+const expandBundled = (
+  entry: JsonObject,
+  index: number,
+  manifest: BundledManifest
+): Either.Either<JsonObject, Problem> => {
+  const name = entry["bundled"]
+  const { bundled: _bundled, ...rest } = entry
+  if (typeof name !== "string") {
+    return Either.left(new Problem({ path: `modules[${index}].bundled`, message: "must be a bundled module name" }))
+  }
+  const built = manifest.modules[name]
+  if (built === undefined) {
+    const known = Object.keys(manifest.modules).join(", ")
+    return Either.left(
+      new Problem({
+        path: `modules[${index}].bundled`,
+        message: `"${name}" is not a bundled module; the build has: ${known}`
+      })
+    )
+  }
+  const env = isJsonObject(entry["env"]) ? entry["env"] : {}
+  const { env: _env, ...withoutEnv } = rest
+  const launch: Json = { executable: manifest.python, args: [built.pyz], cwd: built.cwd, env }
+  return Either.right({
+    // `{"bundled": "echo"}` alone is a whole entry (README): the executor id defaults to the name.
+    id: name,
+    module_id: built.module_id,
+    component_id: `middleware.${typeof entry["id"] === "string" ? entry["id"] : name}`,
+    hooks: [...built.hooks],
+    launch,
+    ...withoutEnv
+  })
+}
+
+const resolveLaunch = (launch: Launch, base: string, path: Path.Path): Launch =>
+  new Launch({
+    ...launch,
+    executable: path.isAbsolute(launch.executable) ? launch.executable : path.resolve(base, launch.executable),
+    cwd: path.resolve(base, launch.cwd)
+  })
+
+const crossChecks = (config: NodeConfig): Array<Problem> => {
+  const problems: Array<Problem> = []
+  const seen = new Map<string, number>()
+  config.modules.forEach((entry, index) => {
+    const earlier = seen.get(entry.id)
+    if (earlier !== undefined) {
+      problems.push(
+        new Problem({
+          path: `modules[${index}].id`,
+          message: `"${entry.id}" is already the id of modules[${earlier}]: executor ids must be unique`
+        })
+      )
+    }
+    seen.set(entry.id, index)
+  })
+  return problems
+}
+
+/** Decodes a config document (already parsed JSON) found in folder `base`. */
+export const decodeNodeConfig = Effect.fn("ConfigLoader.decode")(function*(file: string, document: unknown) {
+  const path = yield* Path.Path
+  const base = path.dirname(path.resolve(file))
+  if (!isJsonObject(document)) {
+    return yield* new ConfigInvalid({
+      file,
+      problems: [new Problem({ path: "(document)", message: "must be a JSON object with \"node\" and \"modules\"" })]
+    })
+  }
+  const problems: Array<Problem> = []
+  const rawModules = Array.isArray(document["modules"]) ? document["modules"] : []
+  const needsManifest = rawModules.some((entry) => isJsonObject(entry) && "bundled" in entry)
+  const manifest = needsManifest ? yield* Effect.either(loadManifest) : undefined
+  // Entries whose bundled name is wrong are reported once, not again for every field they lack.
+  const unexpandable = new Set<number>()
+  const modules = rawModules.map((entry, index) => {
+    if (!isJsonObject(entry) || !("bundled" in entry) || manifest === undefined) return entry
+    const expanded = Either.flatMap(manifest, (built) => expandBundled(entry, index, built))
+    if (Either.isRight(expanded)) return expanded.right
+    if (!problems.includes(expanded.left)) problems.push(expanded.left)
+    unexpandable.add(index)
+    return entry
+  })
+  const decoded = decodeConfig(Array.isArray(document["modules"]) ? { ...document, modules } : document)
+  if (Either.isLeft(decoded)) {
+    const decodeProblems = problemsOf(decoded.left).filter((problem) =>
+      ![...unexpandable].some((index) => problem.path.startsWith(`modules[${index}]`)) &&
+      !(unexpandable.size > 0 && problem.path === "modules")
+    )
+    return yield* new ConfigInvalid({ file, problems: [...problems, ...decodeProblems] })
+  }
+  const config = decoded.right
+  problems.push(...crossChecks(config))
+  if (problems.length > 0) return yield* new ConfigInvalid({ file, problems })
+  return new NodeConfig({
+    ...config,
+    node: new NodeSettings({ ...config.node, data_dir: path.resolve(base, config.node.data_dir) }),
+    modules: config.modules.map((entry) =>
+      new ModuleEntry({ ...entry, launch: resolveLaunch(entry.launch, base, path) })
+    )
+  })
+})
+
+/** Reads and decodes a node config file; relative paths resolve against its folder. */
+export const loadNodeConfig = Effect.fn("ConfigLoader.load")(function*(file: string) {
+  const fs = yield* FileSystem.FileSystem
+  const text = yield* fs.readFileString(file).pipe(
+    Effect.mapError((error) =>
+      new ConfigUnreadable({
+        file,
+        reason: `${error.message}. Check the path (pass it with --config or ORBIPLEX_CONFIG)`
+      })
+    )
+  )
+  const document = yield* Effect.try({
+    try: (): unknown => JSON.parse(text),
+    catch: (error) =>
+      new ConfigUnreadable({
+        file,
+        reason: `not valid JSON (${error instanceof Error ? error.message : String(error)}); fix the syntax`
+      })
+  })
+  return yield* decodeNodeConfig(file, document)
+})

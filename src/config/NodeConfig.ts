@@ -1,0 +1,32 @@
+/**
+ * The node config file (CONTRACTS §0), decoded with every default applied.
+ */
+import { Schema } from "effect"
+import { ModuleEntry } from "../contract/ModuleEntry.js"
+
+/** Log levels an operator may pick. */
+export const LogLevelName = Schema.Literal("trace", "debug", "info", "warning", "error", "none")
+/** A log level name. */
+export type LogLevelName = typeof LogLevelName.Type
+
+/** The node's own settings. */
+export class NodeSettings extends Schema.Class<NodeSettings>("NodeSettings")({
+  id: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "node-1" }),
+  data_dir: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "./data" }),
+  log_level: Schema.optionalWith(LogLevelName, { default: () => "info" as const })
+}) {}
+
+/** The whole node config, paths resolved against the file's folder. */
+export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
+  node: Schema.optionalWith(NodeSettings, { default: () => NodeSettings.make({}) }),
+  modules: Schema.optionalWith(Schema.Array(ModuleEntry), { default: () => [] }),
+  hooks: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { default: () => ({}) }),
+  providers: Schema.optionalWith(Schema.Array(Schema.Unknown), { default: () => [] }),
+  pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
+    default: () => ({})
+  })
+}) {}
+
+/** The modules an operator has not disabled. */
+export const enabledModules = (config: NodeConfig): ReadonlyArray<ModuleEntry> =>
+  config.modules.filter((entry) => entry.enabled)

@@ -1,0 +1,59 @@
+/**
+ * Public API for programs that embed the runtime. Explicit re-exports only; nothing from internal/.
+ */
+
+/** The whole runtime as layers. */
+export * as OrbiplexNode from "./OrbiplexNode.js"
+
+// Config
+export { BundledManifest, loadManifest } from "./config/Bundled.js"
+export { ConfigInvalid, ConfigUnreadable } from "./config/ConfigError.js"
+export { decodeNodeConfig, loadNodeConfig } from "./config/ConfigLoader.js"
+export { enabledModules, NodeConfig, NodeSettings } from "./config/NodeConfig.js"
+
+// Wire contracts
+export { Announcement } from "./contract/Announcement.js"
+export { DecisionKind, Intent, MiddlewareDecision } from "./contract/Decision.js"
+export { DurationMillis, parseMillis } from "./contract/DurationString.js"
+export { ComponentHop, EnvelopeTrace, IntentResult, WorkflowEnvelope } from "./contract/Envelope.js"
+export { ErrorBody } from "./contract/ErrorBody.js"
+export { Json, JsonObject } from "./contract/Json.js"
+export { FactCause, LifecycleFact, ModuleState } from "./contract/LifecycleFact.js"
+export {
+  HOST_API_VERSION,
+  MIDDLEWARE_CONTRACT_VERSION,
+  MiddlewareInit,
+  ModuleReport,
+  ReportedCapability
+} from "./contract/MiddlewareInit.js"
+export {
+  Backoff,
+  HealthSettings,
+  HttpSettings,
+  Launch,
+  ModuleEntry,
+  RestartPolicy,
+  StopSettings
+} from "./contract/ModuleEntry.js"
+export { ModuleStatus } from "./contract/ModuleStatus.js"
+export { Problem } from "./contract/Problems.js"
+export { StatusResponse } from "./contract/StatusResponse.js"
+
+// Supervision
+export {
+  InvokeTimedOut,
+  MalformedResponse,
+  ModuleNotReady,
+  ResponseTooLarge,
+  TransportFailed,
+  UnexpectedStatus
+} from "./supervisor/InvokeError.js"
+export type { InvokeError } from "./supervisor/InvokeError.js"
+export { LifecycleLog } from "./supervisor/LifecycleLog.js"
+export { ModuleClient } from "./supervisor/ModuleClient.js"
+export type { InvokeOptions } from "./supervisor/ModuleClient.js"
+export type { RunningModule } from "./supervisor/ModuleLaunch.js"
+export { backoffDelay, decideRestart, restartSchedule } from "./supervisor/RestartSchedule.js"
+export type { Crash, RestartStep } from "./supervisor/RestartSchedule.js"
+export { Supervisor, SupervisorSettings } from "./supervisor/Supervisor.js"
+export { ModuleStartFailed, UnknownModule } from "./supervisor/SupervisorError.js"

@@ -1,0 +1,283 @@
+/**
+ * `CallPolicies` applies the `with` options of a call (CONTRACTS §3.5) and owns the per-module state they
+ * share across callers: concurrency semaphores, throttles, circuit breakers and caches. Order, outermost
+ * first: throttle, concurrency, cache, fallback, retry, circuit breaker, timeout; `on_error` last of all.
+ *
+ * The breaker sits inside retry so each attempt counts and an open breaker stops the retries at once;
+ * it sits outside the timeout so a timed-out attempt counts as a failure; and inside fallback so a
+ * refused call still gets its fallback.
+ */
+import { randomUUID } from "node:crypto"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, Ref } from "effect"
+import { type CallCache, makeCallCache } from "./CallCache.js"
+import type { CallOptions } from "./CallOptions.js"
+import {
+  type AttemptContext,
+  type AttemptRecord,
+  type CallAnswer,
+  type CallReport,
+  describeError,
+  settle
+} from "./CallReport.js"
+import { canonicalJson } from "./CanonicalJson.js"
+import { type BreakerOutcome, type BreakerView, type CircuitBreaker, makeCircuitBreaker, view } from "./CircuitBreaker.js"
+import { CircuitOpen, Timeout } from "./ResilienceErrors.js"
+import { retryAfterField, retrySchedule } from "./RetrySchedule.js"
+import { makeThrottle, type Throttle } from "./Throttle.js"
+
+/** The errors a policed call can end with: the call's own, or a timeout, or a refusal by the breaker. */
+export type CallError<E> = E | Timeout | CircuitOpen
+
+/** One call to police. */
+export interface CallRequest<A, E> {
+  /** The module's name: the key of every piece of shared state. */
+  readonly module: string
+  readonly options: CallOptions
+  /** The call's input; its canonical JSON is the cache key. */
+  readonly input: unknown
+  /** Sends one attempt. */
+  readonly call: (attempt: AttemptContext) => Effect.Effect<A, E>
+  /**
+   * Whether a value is of the output type. Cached answers, answers shared by an identical call in flight
+   * and the `fallback` come from outside this caller's types, so they are used only when this holds
+   * (`Schema.is(OutputSchema)` is a good guard).
+   */
+  readonly isOutput: (u: unknown) => u is A
+  /** Whether a value is one of the call's errors (for failures shared by an identical call in flight). */
+  readonly isError: (u: unknown) => u is E
+  /** Which of the call's errors are worth another attempt; default: all. `Timeout` always is. */
+  readonly isRetryable?: (error: E) => boolean
+  /** The wait a failed attempt asked for, in ms; default: the error's `retryAfterMs` field. */
+  readonly retryAfter?: (error: E) => Option.Option<number>
+  /** Execution id to send on every attempt; default: a fresh UUID per call. */
+  readonly executionId?: string
+}
+
+/** Everything in a `CallRequest` besides the module, the options and the call itself. */
+export type CallHooks<A, E> = Omit<CallRequest<A, E>, "module" | "options" | "call">
+
+/** Shared per-module call state, and the one way to call a module under its options. */
+export class CallPolicies extends Context.Tag("orbiplex/CallPolicies")<CallPolicies, {
+  /** Runs a call under its options and reports what happened; never fails (on_error is not applied). */
+  readonly run: <A, E>(request: CallRequest<A, E>) => Effect.Effect<CallReport<A, CallError<E>>>
+  /** `run`, then `on_error`: only `propagate` can fail. */
+  readonly apply: <A, E>(
+    request: CallRequest<A, E>
+  ) => Effect.Effect<CallAnswer<A, CallError<E>>, CallError<E>>
+  /** The circuit breaker of a module, if any call configured one. */
+  readonly breaker: (module: string) => Effect.Effect<Option.Option<BreakerView>>
+  /** Every circuit breaker, for operators. */
+  readonly breakers: Effect.Effect<ReadonlyArray<BreakerView>>
+  /** Drops the cached answers of a module (for example after its config or version changed). */
+  readonly invalidate: (module: string) => Effect.Effect<void>
+}>() {}
+
+// Two callers racing to create the same entry both build one; the first insert wins and the other is dropped
+// unused, so creation needs no lock.
+const getOrCreate = <V>(map: Map<string, V>, key: string, create: Effect.Effect<V>): Effect.Effect<V> =>
+  Effect.suspend(() => {
+    const existing = map.get(key)
+    if (existing !== undefined) return Effect.succeed(existing)
+    return Effect.flatMap(create, (made) =>
+      Effect.sync(() => {
+        const winner = map.get(key)
+        if (winner !== undefined) return winner
+        map.set(key, made)
+        return made
+      }))
+  })
+
+const attemptRecord = (
+  attempt: number,
+  startedAtMs: number,
+  durationMs: number,
+  error: Option.Option<unknown>
+): AttemptRecord =>
+  Option.match(error, {
+    onNone: (): AttemptRecord => ({ attempt, startedAtMs, durationMs, outcome: "success" }),
+    onSome: (error): AttemptRecord => ({
+      attempt,
+      startedAtMs,
+      durationMs,
+      outcome: error instanceof Timeout ? "timeout" : error instanceof CircuitOpen ? "circuit-open" : "failure",
+      error: describeError(error)
+    })
+  })
+
+/** Builds the service: empty registries, filled as modules are called. */
+export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
+  const semaphores = new Map<string, Effect.Semaphore>()
+  const throttles = new Map<string, Throttle>()
+  const breakers = new Map<string, CircuitBreaker>()
+  const caches = new Map<string, CallCache>()
+
+  const run = Effect.fn("CallPolicies.run")(function*<A, E>(request: CallRequest<A, E>) {
+    const { module, options } = request
+    yield* Effect.annotateCurrentSpan("module", module)
+    const executionId = request.executionId ?? (yield* Effect.sync(randomUUID))
+    const isRetryable = request.isRetryable ?? (() => true)
+    const retryAfter = request.retryAfter ?? retryAfterField
+    const maxAttempts = (options.retry ?? 0) + 1
+
+    const retryable = (error: CallError<E>): boolean =>
+      error instanceof Timeout ? true : error instanceof CircuitOpen ? false : isRetryable(error)
+    // A module that answered with an error it will repeat (4xx, type errors) is alive: only errors worth
+    // a retry say something about its health.
+    const breakerOutcome = (error: CallError<E>): BreakerOutcome => retryable(error) ? "failure" : "success"
+    const isCallError = (u: unknown): u is CallError<E> =>
+      u instanceof Timeout || u instanceof CircuitOpen || request.isError(u)
+
+    const fallback: Option.Option<A> = options.fallback === undefined
+      ? Option.none()
+      : request.isOutput(options.fallback)
+      ? Option.some(options.fallback)
+      : Option.none()
+    if (options.fallback !== undefined && Option.isNone(fallback)) {
+      yield* Effect.logWarning(
+        `The \`fallback\` of module "${module}" is not of its output type, so it is not used: fix the fallback in the call options.`
+      )
+    }
+    const breakerOptions = options.circuit_breaker
+    const breaker = breakerOptions === undefined
+      ? undefined
+      : yield* getOrCreate(breakers, module, makeCircuitBreaker(module))
+
+    const sendOnce = (attempt: number): Effect.Effect<A, CallError<E>> =>
+      Effect.gen(function*() {
+        const startedAtMs = yield* Clock.currentTimeMillis
+        const timeoutMs = Option.fromNullable(options.timeout)
+        const deadlineMs = Option.map(timeoutMs, (limit) => startedAtMs + limit)
+        const context: AttemptContext = {
+          module,
+          attempt,
+          maxAttempts,
+          executionId,
+          startedAtMs,
+          timeoutMs,
+          deadlineMs,
+          timeLeftMs: Effect.map(
+            Clock.currentTimeMillis,
+            (now) => Option.map(deadlineMs, (deadline) => Math.max(0, deadline - now))
+          )
+        }
+        const sent: Effect.Effect<A, CallError<E>> = options.timeout === undefined
+          ? request.call(context)
+          : request.call(context).pipe(Effect.timeoutFail({
+            duration: Duration.millis(options.timeout),
+            onTimeout: () => new Timeout({ module, timeoutMs: options.timeout ?? 0, attempt, maxAttempts, executionId })
+          }))
+        return yield* breaker === undefined || breakerOptions === undefined
+          ? sent
+          : breaker.guard(breakerOptions, sent, breakerOutcome)
+      })
+
+    // Fallback around retry around (breaker around timeout around) the attempt: never fails.
+    const compute: Effect.Effect<CallReport<A, CallError<E>>> = Effect.gen(function*() {
+      const counter = yield* Ref.make(0)
+      const records = yield* Ref.make<ReadonlyArray<AttemptRecord>>([])
+      const attemptOnce = Effect.gen(function*() {
+        const attempt = yield* Ref.updateAndGet(counter, (n) => n + 1)
+        const startedAtMs = yield* Clock.currentTimeMillis
+        const result = yield* Effect.either(sendOnce(attempt))
+        const endedAtMs = yield* Clock.currentTimeMillis
+        yield* Ref.update(records, (all) => [
+          ...all,
+          attemptRecord(attempt, startedAtMs, endedAtMs - startedAtMs, Either.getLeft(result))
+        ])
+        return yield* result
+      })
+      const result = yield* Effect.either(
+        Effect.retry(attemptOnce, retrySchedule<CallError<E>>(options, { isRetryable: retryable, retryAfter: (error) =>
+          error instanceof Timeout || error instanceof CircuitOpen ? Option.none() : retryAfter(error) }))
+      )
+      const attempts = yield* Ref.get(records)
+      const base = { module, executionId, shared: false, attempts }
+      if (Either.isLeft(result) && Option.isSome(fallback)) {
+        return {
+          ...base,
+          result: Either.right(fallback.value),
+          source: "fallback",
+          recovered: Option.some(result.left)
+        } satisfies CallReport<A, CallError<E>>
+      }
+      return { ...base, result, source: "call", recovered: Option.none() } satisfies CallReport<A, CallError<E>>
+    })
+
+    const cached: Effect.Effect<CallReport<A, CallError<E>>> = options.cache === undefined
+      ? compute
+      : Effect.flatMap(
+        getOrCreate(caches, module, Effect.sync(() => makeCallCache())),
+        (cache) =>
+          cache.lookup(
+            canonicalJson(request.input),
+            options.cache ?? 0,
+            { isOutput: request.isOutput, isError: isCallError },
+            compute,
+            (value): CallReport<A, CallError<E>> => ({
+              module,
+              executionId,
+              result: Either.right(value),
+              source: "cache",
+              shared: false,
+              attempts: [],
+              recovered: Option.none()
+            })
+          )
+      )
+
+    const limited = options.concurrency === undefined
+      ? cached
+      : Effect.flatMap(
+        getOrCreate(
+          semaphores,
+          `${module}\u0000${options.concurrency}`,
+          Effect.makeSemaphore(options.concurrency)
+        ),
+        (semaphore) => semaphore.withPermits(1)(cached)
+      )
+
+    const rate = options.throttle
+    return yield* rate === undefined
+      ? limited
+      : Effect.flatMap(
+        getOrCreate(throttles, `${module}\u0000${rate.permits}/${rate.windowMillis}`, makeThrottle(rate)),
+        (throttle) => Effect.zipRight(throttle.acquire, limited)
+      )
+  })
+
+  const breakerView = (module: string, breaker: CircuitBreaker) =>
+    Effect.map(breaker.state, (state) => view(module, state))
+
+  return CallPolicies.of({
+    run,
+    apply: (request) => Effect.flatMap(run(request), (report) => settle(report, request.options.on_error)),
+    breaker: (module) => {
+      const breaker = breakers.get(module)
+      return breaker === undefined
+        ? Effect.succeedNone
+        : Effect.map(breakerView(module, breaker), Option.some)
+    },
+    breakers: Effect.suspend(() =>
+      Effect.forEach([...breakers.entries()], ([module, breaker]) => breakerView(module, breaker))
+    ),
+    invalidate: (module) => Effect.suspend(() => caches.get(module)?.clear ?? Effect.void)
+  })
+})
+
+/** The shared call state of a node: one per runtime, so every caller of a module shares its limits. */
+export const layer: Layer.Layer<CallPolicies> = Layer.effect(CallPolicies, make)
+
+/** Runs a call under its options and reports every attempt (for pipeline traces). */
+export const runCall = <A, E>(
+  request: CallRequest<A, E>
+): Effect.Effect<CallReport<A, CallError<E>>, never, CallPolicies> =>
+  Effect.flatMap(CallPolicies, (policies) => policies.run(request))
+
+/** Calls `module` under `options` and applies `on_error`; `call` gets the attempt number and execution id. */
+export const applyCallOptions = <A, E>(
+  module: string,
+  options: CallOptions,
+  call: (attempt: AttemptContext) => Effect.Effect<A, E>,
+  hooks: CallHooks<A, E>
+): Effect.Effect<CallAnswer<A, CallError<E>>, CallError<E>, CallPolicies> =>
+  Effect.flatMap(CallPolicies, (policies) => policies.apply({ ...hooks, module, options, call }))

@@ -1,0 +1,195 @@
+/**
+ * One launch of a module as one scoped resource graph (CONTRACTS §1.4):
+ * preflight → spawn → announcement → readiness → `middleware-init` → validated report.
+ * Closing the scope tears it down in reverse: the process group gets SIGTERM, then SIGKILL after
+ * `grace_ms`, and the token file is removed. Any step past its deadline fails the launch with the
+ * step named, which closes the scope, which stops the process.
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Clock, Deferred, Duration, Effect, Either, Option, Ref, Schedule, type Scope, Stream } from "effect"
+import { Announcement, decodeAnnouncementLine } from "../contract/Announcement.js"
+import {
+  HOST_API_VERSION,
+  majorOf,
+  MIDDLEWARE_CONTRACT_VERSION,
+  MiddlewareInit,
+  ModuleReport
+} from "../contract/MiddlewareInit.js"
+import type { ModuleEntry } from "../contract/ModuleEntry.js"
+import { formatProblems, problemsOf } from "../contract/Problems.js"
+import { Schema } from "effect"
+import { type Child, describeExit, spawnChild } from "./ChildProcess.js"
+import { AUTH_HEADER, childEnvironment, makeLaunchToken } from "./ChildEnvironment.js"
+import { preflight } from "./Preflight.js"
+import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
+
+/** A module that reached `ready`: where it listens, how to authenticate, what it reported. */
+export interface RunningModule {
+  readonly entry: ModuleEntry
+  readonly child: Child
+  readonly pid: number
+  readonly port: number
+  readonly baseUrl: string
+  readonly authorization: string
+  readonly report: ModuleReport
+  /** Milliseconds from spawn to ready. */
+  readonly startMillis: number
+}
+
+/** What the host tells every module at init. */
+export interface HostIdentity {
+  readonly nodeId: string
+  readonly hostVersion: string
+}
+
+const decodeReport = Schema.decodeUnknownEither(ModuleReport, { errors: "all" })
+
+const isLoopback = (host: string): boolean => host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+
+/** Launches `entry` inside the caller's scope and returns once the module is ready. */
+export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: ModuleEntry, host: HostIdentity) {
+  const client = yield* HttpClient.HttpClient
+  const fail = (step: StartStep, detail: string, hint: string, permanent = false) =>
+    new ModuleStartFailed({ executor_id: entry.id, component_id: entry.component_id, step, detail, hint, permanent })
+
+  const problems = yield* preflight(entry.launch)
+  if (problems.length > 0) {
+    const first = problems[0]!
+    return yield* fail("preflight", problems.map((problem) => `${problem.field}: ${problem.detail}`).join("; "), first.hint, true)
+  }
+  const token = yield* makeLaunchToken.pipe(
+    Effect.mapError((error) => fail("spawn", `cannot write the token file: ${error.message}`, "check that the temp folder is writable", true))
+  )
+  const spawnedAt = yield* Clock.currentTimeMillis
+  const child = yield* spawnChild({
+    executable: entry.launch.executable,
+    args: entry.launch.args,
+    cwd: entry.launch.cwd,
+    env: childEnvironment(entry, token),
+    graceMs: entry.stop.grace_ms
+  }).pipe(Effect.mapError((error) => fail("spawn", `cannot start ${error.executable}: ${error.reason}`, "check launch.executable and launch.cwd", true)))
+
+  const announced = yield* Deferred.make<Announcement>()
+  const tagged = (stream: "stdout" | "stderr") => (line: string) =>
+    Effect.logInfo(line).pipe(Effect.annotateLogs({ module: entry.component_id, stream }))
+  yield* child.stdoutLines.pipe(
+    Stream.runForEach((line) =>
+      Effect.flatMap(Deferred.isDone(announced), (done) =>
+        done ? tagged("stdout")(line) : Option.match(decodeAnnouncementLine(line), {
+          onNone: () => tagged("stdout")(line),
+          onSome: (announcement) => Deferred.succeed(announced, announcement)
+        }))
+    ),
+    Effect.forkScoped
+  )
+  yield* child.stderrLines.pipe(Stream.runForEach(tagged("stderr")), Effect.forkScoped)
+  // Finalizers run in reverse: stop the child before the drains above are interrupted. Interrupting a
+  // drain closes its pipe, and a module that logs while it shuts down would then die of EPIPE (or,
+  // with the Python SDK, never finish stopping) instead of exiting cleanly on SIGTERM.
+  yield* Effect.addFinalizer(() => child.stop)
+
+  // Every wait below also ends the moment the child exits: a dead module is reported at once.
+  const orExit = <A, E>(step: StartStep, effect: Effect.Effect<A, E>) =>
+    Effect.raceFirst(
+      effect,
+      Effect.flatMap(child.exit, (exit) =>
+        Effect.fail(fail(step, `the process ${describeExit(exit)} before it was ready`, "read the module's stderr lines above")))
+    )
+  const deadline = spawnedAt + entry.http.startup_timeout_ms
+  const timeLeft = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, deadline - now)))
+
+  const announcement = yield* orExit(
+    "announce",
+    Deferred.await(announced).pipe(
+      Effect.timeoutFail({
+        duration: entry.http.startup_timeout_ms,
+        onTimeout: () =>
+          fail("announce", `no announcement within ${entry.http.startup_timeout_ms} ms`, "check that the module prints its listening line")
+      })
+    )
+  )
+  if (!isLoopback(announcement.host)) {
+    return yield* fail("announce", `the module announced host ${announcement.host}`, "modules must listen on loopback only (127.0.0.1 or ::1)", true)
+  }
+  const baseUrl = announcement.host.includes(":")
+    ? `http://[${announcement.host}]:${announcement.port}`
+    : `http://${announcement.host}:${announcement.port}`
+
+  const readyOnce = client.get(baseUrl + entry.http.ready_path).pipe(
+    Effect.flatMap((response) => response.status === 200 ? Effect.void : Effect.fail(`answered ${response.status}`)),
+    Effect.scoped,
+    Effect.mapError(String)
+  )
+  const readyLeft = yield* timeLeft
+  // The deadline ends the polling, so the message names the last answer seen, not "timeout".
+  const lastReady = yield* Ref.make("no answer yet")
+  yield* orExit(
+    "ready",
+    readyOnce.pipe(
+      Effect.tapError((answer) => Ref.set(lastReady, answer)),
+      Effect.retry(Schedule.exponential(Duration.millis(2), 1.5).pipe(Schedule.either(Schedule.spaced("100 millis")))),
+      Effect.timeout(readyLeft),
+      Effect.catchAll(() => Effect.flip(Ref.get(lastReady))),
+      Effect.mapError((last) =>
+        fail("ready", `${entry.http.ready_path} did not answer 200 within ${entry.http.startup_timeout_ms} ms (last: ${last})`, "check what the module waits for before it reports ready, or raise http.startup_timeout_ms")
+      )
+    )
+  )
+
+  const authorization = `Bearer ${token.token}`
+  const init = new MiddlewareInit({
+    schema_version: "middleware-init.v1",
+    middleware_contract_version: MIDDLEWARE_CONTRACT_VERSION,
+    host_api_version: HOST_API_VERSION,
+    host_version: host.hostVersion,
+    executor_id: entry.id,
+    executor_kind: "http_local_json",
+    node_id: host.nodeId,
+    granted_capabilities: entry.grants,
+    module_settings: entry.settings
+  })
+  const body = yield* orExit(
+    "init",
+    HttpClientRequest.post(baseUrl + entry.http.init_path).pipe(
+      HttpClientRequest.setHeader(AUTH_HEADER, authorization),
+      HttpClientRequest.bodyUnsafeJson(Schema.encodeSync(MiddlewareInit)(init)),
+      client.execute,
+      Effect.flatMap((response) =>
+        response.status === 200
+          ? response.json
+          : Effect.flatMap(response.text, (text) => Effect.fail(new Error(`answered ${response.status}: ${text.slice(0, 200)}`)))
+      ),
+      Effect.scoped,
+      Effect.timeoutFail({
+        duration: entry.http.request_timeout_ms,
+        onTimeout: () => new Error(`no answer within ${entry.http.request_timeout_ms} ms`)
+      }),
+      Effect.mapError((error) => fail("init", `${entry.http.init_path} ${error.message}`, "check the module's init handler and its stderr"))
+    )
+  )
+  const report = yield* Either.match(decodeReport(body), {
+    onLeft: (error) =>
+      Effect.fail(fail("report", `the module report is invalid:\n${formatProblems(problemsOf(error))}`, "fix the module's module.json or init handler", true)),
+    onRight: Effect.succeed
+  })
+  if (report.module_id !== entry.module_id) {
+    return yield* fail("report", `module_id is "${report.module_id}" but config expects "${entry.module_id}"`, "fix module_id in the config or run the right module", true)
+  }
+  if (majorOf(report.middleware_contract_version) !== majorOf(MIDDLEWARE_CONTRACT_VERSION)) {
+    return yield* fail("report", `middleware_contract_version is "${report.middleware_contract_version}", this host speaks ${MIDDLEWARE_CONTRACT_VERSION}`, "use a module built for middleware contract 1.x", true)
+  }
+  const readyAt = yield* Clock.currentTimeMillis
+  return {
+    entry,
+    child,
+    pid: child.pid,
+    port: announcement.port,
+    baseUrl,
+    authorization,
+    report,
+    startMillis: readyAt - spawnedAt
+  } satisfies RunningModule
+})
+
+/** The scoped launch as a plain type, for callers that name it. */
+export type Launching = Effect.Effect<RunningModule, ModuleStartFailed, Scope.Scope | HttpClient.HttpClient>

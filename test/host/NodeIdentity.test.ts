@@ -1,0 +1,40 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Fs from "node:fs/promises"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { make, verifySignature } from "../../src/host/NodeIdentity.js"
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "orbiplex-identity-"))),
+  (dir) => Effect.promise(() => Fs.rm(dir, { recursive: true, force: true }))
+)
+
+describe("NodeIdentity", () => {
+  it.scopedLive("signs documents that verify, and refuses tampered ones", () =>
+    Effect.gen(function*() {
+      const identity = yield* make(yield* tempDir)
+      const offer = { offer_id: "o1", price: { amount: 3, currency: "ORC" }, service_type: "redaction" }
+      const signature = identity.sign(offer)
+      expect(signature.signer).toBe(identity.did)
+      expect(identity.did).toMatch(/^did:key:z6Mk/)
+      expect(verifySignature({ ...offer, signature }, signature)).toBe(true)
+      expect(verifySignature({ ...offer, price: { amount: 1, currency: "ORC" } }, signature)).toBe(false)
+      // Key order does not matter: the signature covers canonical JSON.
+      expect(verifySignature({ service_type: "redaction", price: { currency: "ORC", amount: 3 }, offer_id: "o1" }, signature)).toBe(true)
+    }))
+
+  it.scopedLive("keeps one key per data folder, private to the owner", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const first = yield* make(dir)
+      const second = yield* make(dir)
+      expect(second.did).toBe(first.did)
+      const stat = yield* Effect.promise(() => Fs.stat(Path.join(dir, "node-key.pem")))
+      expect(stat.mode & 0o777).toBe(0o600)
+    }))
+
+  it("refuses a signature from a signer that is not a did:key", () => {
+    expect(verifySignature({ a: 1 }, { alg: "ed25519", signer: "someone", value: "AAAA" })).toBe(false)
+  })
+})
