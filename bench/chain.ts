@@ -8,8 +8,8 @@
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import * as Path from "node:path"
-import { chainLayer } from "../src/cli/HookCommand.js"
 import { decodeNodeConfig } from "../src/config/ConfigLoader.js"
+import * as ChainStack from "../src/host/ChainStack.js"
 import type { MiddlewareDecision } from "../src/contract/Decision.js"
 import type { WorkflowEnvelope } from "../src/contract/Envelope.js"
 import type { JsonObject } from "../src/contract/Json.js"
@@ -88,7 +88,7 @@ export const run = async () => {
   }).replaceAll("PYTHON", python))
   const config = await Effect.runPromise(decodeNodeConfig(Path.join(root, "bench.json"), document).pipe(Effect.provide(NodeContext.layer)))
   const runtime = ManagedRuntime.make(
-    chainLayer(config).pipe(
+    ChainStack.layer(config).pipe(
       Layer.provideMerge(OrbiplexNode.layer(config)),
       Layer.provide(NodeHttpClient.layerUndici),
       Layer.provide(OrbiplexNode.logLevelLayer("warning"))

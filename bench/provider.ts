@@ -6,6 +6,7 @@
  * calls as parallel pipeline steps vs 32 sequential calls.
  */
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
+import { randomUUID } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { Agent } from "undici"
@@ -87,7 +88,13 @@ export const run = async () => {
         origin,
         path: "/echo",
         method: "POST",
-        headers: { "content-type": "application/json", "x-execution-id": "bench", "x-timeout-ms": "30000" },
+        // The very headers the runtime sends, so the provider does the same work for both.
+        headers: {
+          "content-type": "application/json",
+          "x-execution-id": randomUUID(),
+          "x-timeout-ms": "30000",
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        },
         body
       })
       return decode(await response.body.json())

@@ -2,7 +2,9 @@
  * `npm run bench`: every benchmark in turn (or those named: `npm run bench -- supervisor`).
  */
 const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
-  supervisor: () => import("./supervisor.js")
+  supervisor: () => import("./supervisor.js"),
+  chain: () => import("./chain.js"),
+  provider: () => import("./provider.js")
 }
 
 const wanted = process.argv.slice(2)

@@ -5,6 +5,7 @@ import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Layer, Logger, LogLevel } from "effect"
 import { enabledModules, type LogLevelName, type NodeConfig } from "./config/NodeConfig.js"
+import * as ChainStack from "./host/ChainStack.js"
 import * as LifecycleLog from "./supervisor/LifecycleLog.js"
 import * as ModuleClient from "./supervisor/ModuleClient.js"
 import * as Supervisor from "./supervisor/Supervisor.js"
@@ -19,25 +20,26 @@ export const supervisorSettings = (config: NodeConfig): Layer.Layer<Supervisor.S
     modules: enabledModules(config)
   })
 
-/** Supervisor, invocation client and lifecycle log for `config`, over a caller-provided HTTP client. */
-export const layerWithoutHttp = (
-  config: NodeConfig
-): Layer.Layer<
-  Supervisor.Supervisor | ModuleClient.ModuleClient | LifecycleLog.LifecycleLog,
-  never,
-  HttpClient.HttpClient
-> => {
+/** Everything the runtime provides. */
+export type Services =
+  | Supervisor.Supervisor
+  | ModuleClient.ModuleClient
+  | LifecycleLog.LifecycleLog
+  | ChainStack.ChainServices
+
+/** The runtime for `config` (supervisor, invocation client, lifecycle log, middleware chains), over a caller-provided HTTP client. */
+export const layerWithoutHttp = (config: NodeConfig): Layer.Layer<Services, never, HttpClient.HttpClient> => {
   const supervisor = Supervisor.layer.pipe(
     Layer.provideMerge(LifecycleLog.layer),
     Layer.provide(supervisorSettings(config))
   )
-  return ModuleClient.layer.pipe(Layer.provideMerge(supervisor))
+  const node = ModuleClient.layer.pipe(Layer.provideMerge(supervisor))
+  // The loader already refused a config whose hooks do not compile, so a failure here is a defect.
+  return ChainStack.layer(config, { capabilities: config.capabilities }).pipe(Layer.orDie, Layer.provideMerge(node))
 }
 
 /** The runtime for `config` with a keep-alive undici pool for loopback calls. */
-export const layer = (
-  config: NodeConfig
-): Layer.Layer<Supervisor.Supervisor | ModuleClient.ModuleClient | LifecycleLog.LifecycleLog> =>
+export const layer = (config: NodeConfig): Layer.Layer<Services> =>
   layerWithoutHttp(config).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /** The minimum log level a config asks for. */

@@ -5,6 +5,9 @@
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect } from "effect"
+import { hookCommand } from "./cli/HookCommand.js"
+import { pipelineCommand } from "./cli/PipelineCommand.js"
+import { providerCommand } from "./cli/ProviderCommand.js"
 import { startCommand } from "./cli/StartCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
 import * as LineLogger from "./internal/LineLogger.js"
@@ -12,7 +15,7 @@ import { HOST_VERSION } from "./OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand])
 )
 
 const cli = Command.run(orbiplex, { name: "orbiplex", version: HOST_VERSION })

@@ -39,6 +39,55 @@ export { ModuleStatus } from "./contract/ModuleStatus.js"
 export { Problem } from "./contract/Problems.js"
 export { StatusResponse } from "./contract/StatusResponse.js"
 
+// Middleware chains and host capabilities
+export { Capabilities, CapabilityFailed } from "./host/Capabilities.js"
+export * as ChainStack from "./host/ChainStack.js"
+export { CapabilitiesConfig } from "./host/HostCapabilities.js"
+export { InquiriumProvider, InquiriumSettings } from "./host/Inquirium.js"
+export { IdentityUnavailable, NodeIdentity, verifySignature } from "./host/NodeIdentity.js"
+export type { Signature } from "./host/NodeIdentity.js"
+export { WorkflowStore } from "./host/WorkflowStore.js"
+export { ChainRunner, PayloadInvalid } from "./middleware/ChainRunner.js"
+export type { RunOptions } from "./middleware/ChainRunner.js"
+export { ChainResult, ChainTrace, ExecutorTrace, RoundTrace } from "./middleware/ChainTrace.js"
+export { HooksConfig } from "./middleware/HookConfig.js"
+export { HookRegistry, HooksInvalid, UnknownHook } from "./middleware/HookRegistry.js"
+export { IntentHost } from "./middleware/IntentHost.js"
+export { TraceStore } from "./middleware/TraceStore.js"
+
+// Module Provider Protocol and pipelines
+export * as PipelineNode from "./pipeline/PipelineNode.js"
+export { Pipelines, PipelinesInvalid, UnknownPipeline } from "./pipeline/Pipelines.js"
+export type { PipelineRun } from "./pipeline/Pipelines.js"
+export { runJson } from "./pipeline/RunReport.js"
+export { Normalize, standardModules, Summarize, WordCount } from "./pipeline/StandardModules.js"
+export { ProviderClient } from "./provider/ProviderClient.js"
+export {
+  callOptionsOf,
+  decodeProviders,
+  ProviderEntry,
+  ProviderLaunch,
+  ProvidersInvalid,
+  ProvidersSection
+} from "./provider/ProviderConfig.js"
+export {
+  CircuitOpen,
+  ExecutionFailed,
+  InputTypeMismatch,
+  InvalidCallOptions,
+  InvalidResponse,
+  NetworkError,
+  OutputTypeMismatch,
+  Timeout,
+  UnexpectedStatus as ProviderUnexpectedStatus,
+  UnknownProvider
+} from "./provider/ProviderError.js"
+export type { AttemptError, ProviderCallError } from "./provider/ProviderError.js"
+export { ProviderRegistry, ProviderStartFailed } from "./provider/ProviderRegistry.js"
+export type { ProviderHealth } from "./provider/ProviderRegistry.js"
+export { CallOptions, lint as lintCallOptions } from "./resilience/CallOptions.js"
+export { CallPolicies } from "./resilience/CallPolicies.js"
+
 // Supervision
 export {
   InvokeTimedOut,

@@ -7,6 +7,7 @@ import { Effect, Layer } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
 import { enabledModules } from "../config/NodeConfig.js"
 import * as OrbiplexNode from "../OrbiplexNode.js"
+import * as PipelineNode from "../pipeline/PipelineNode.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 
 /** The start command. */
@@ -19,7 +20,9 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
       `orbiplex node ${nodeConfig.node.id} starting ${modules.length} module(s) from ${file}: ` +
         (modules.map((entry) => entry.component_id).join(", ") || "(none)")
     )
-    return yield* Layer.launch(OrbiplexNode.layer(nodeConfig)).pipe(
+    // Providers and pipelines run beside the supervised modules and share their lifecycle log.
+    const node = PipelineNode.layerConfig(file, nodeConfig).pipe(Layer.provideMerge(OrbiplexNode.layer(nodeConfig)))
+    return yield* Layer.launch(node).pipe(
       Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level))
     )
   })).pipe(Command.withDescription("run the node: supervise the configured modules until interrupted"))

@@ -6,6 +6,9 @@ import { Console, Effect } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
 import { ConfigInvalid } from "../config/ConfigError.js"
 import { Problem } from "../contract/Problems.js"
+import { checkPipeline, makeRoutes } from "../pipeline/ModuleRoutes.js"
+import { setupFromConfig } from "../pipeline/PipelineNode.js"
+import { formatProblem } from "../pipeline/Problem.js"
 import { preflight } from "../supervisor/Preflight.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 
@@ -18,6 +21,21 @@ export const validateConfig = (file: string) =>
       if (!entry.enabled) continue
       for (const problem of yield* preflight(entry.launch)) {
         problems.push(new Problem({ path: `modules[${index}].${problem.field}`, message: `${problem.detail}: ${problem.hint}` }))
+      }
+    }
+    // Providers (paths, schemas) and pipelines (checked against providers + in-process modules).
+    const setup = yield* Effect.either(setupFromConfig(file, config))
+    if (setup._tag === "Left") {
+      problems.push(...setup.left.problems)
+    } else {
+      const routes = makeRoutes(setup.right.providers, setup.right.modules ?? [])
+      for (const [name, definition] of Object.entries(config.pipelines)) {
+        const checked = yield* Effect.either(checkPipeline(name, definition, routes))
+        if (checked._tag === "Left") {
+          for (const problem of checked.left.problems.filter((p) => p.severity === "error")) {
+            problems.push(new Problem({ path: `pipelines.${name}`, message: formatProblem(problem) }))
+          }
+        }
       }
     }
     if (problems.length > 0) return yield* new ConfigInvalid({ file, problems })

@@ -9,6 +9,7 @@ import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
 import { Launch, ModuleEntry } from "../contract/ModuleEntry.js"
 import { Problem, problemsOf } from "../contract/Problems.js"
 import { type BundledManifest, loadManifest } from "./Bundled.js"
+import * as HookRegistry from "../middleware/HookRegistry.js"
 import { ConfigInvalid, ConfigUnreadable } from "./ConfigError.js"
 import { NodeConfig, NodeSettings } from "./NodeConfig.js"
 
@@ -107,7 +108,7 @@ export const decodeNodeConfig = Effect.fn("ConfigLoader.decode")(function*(file:
     return yield* new ConfigInvalid({ file, problems: [...problems, ...decodeProblems] })
   }
   const config = decoded.right
-  problems.push(...crossChecks(config))
+  problems.push(...crossChecks(config), ...HookRegistry.configProblems(config))
   if (problems.length > 0) return yield* new ConfigInvalid({ file, problems })
   return new NodeConfig({
     ...config,

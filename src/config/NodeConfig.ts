@@ -3,6 +3,9 @@
  */
 import { Schema } from "effect"
 import { ModuleEntry } from "../contract/ModuleEntry.js"
+import { CapabilitiesConfig, defaultCapabilities } from "../host/HostCapabilities.js"
+import { HooksConfig } from "../middleware/HookConfig.js"
+import { ProviderEntry } from "../provider/ProviderConfig.js"
 
 /** Log levels an operator may pick. */
 export const LogLevelName = Schema.Literal("trace", "debug", "info", "warning", "error", "none")
@@ -20,8 +23,9 @@ export class NodeSettings extends Schema.Class<NodeSettings>("NodeSettings")({
 export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   node: Schema.optionalWith(NodeSettings, { default: () => NodeSettings.make({}) }),
   modules: Schema.optionalWith(Schema.Array(ModuleEntry), { default: () => [] }),
-  hooks: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { default: () => ({}) }),
-  providers: Schema.optionalWith(Schema.Array(Schema.Unknown), { default: () => [] }),
+  hooks: Schema.optionalWith(HooksConfig, { default: () => ({}) }),
+  capabilities: Schema.optionalWith(CapabilitiesConfig, { default: () => defaultCapabilities }),
+  providers: Schema.optionalWith(Schema.Array(ProviderEntry), { default: () => [] }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
   })

@@ -59,3 +59,11 @@ export const layerWithoutPolicies = (
 /** Providers, pipelines and the node's call policies. */
 export const layer = (setup: PipelineSetup): Layer.Layer<PipelineServices, PipelineStartError, LifecycleLog> =>
   layerWithoutPolicies(setup).pipe(Layer.provideMerge(CallPolicies.layer))
+
+/** `layer` for a loaded config file: its providers decoded and resolved against the file's folder first. */
+export const layerConfig = (
+  file: string,
+  config: { readonly providers: ReadonlyArray<unknown>; readonly pipelines: Readonly<Record<string, unknown>> },
+  modules: ReadonlyArray<InProcessModule<unknown, unknown>> = standardModules
+): Layer.Layer<PipelineServices, PipelineStartError | ProvidersInvalid, LifecycleLog | Path.Path | FileSystem.FileSystem> =>
+  Layer.unwrapEffect(Effect.map(setupFromConfig(file, config, modules), layer))

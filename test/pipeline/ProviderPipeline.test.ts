@@ -218,7 +218,7 @@ describe("pipelines with providers and in-process modules", () => {
       expect(result.outputs).toMatchObject({ ok: false, summary: "calm (100%)", error: { tag: "ExecutionFailed", code: "RUNTIME_ERROR" } })
       expect(result.outputs["risky"]).toBeUndefined()
       expect(trace.get("risky")?.mode).toBe("skip")
-      expect(String((result.outputs["error"] as { message: string }).message)).toContain("model not loaded")
+      expect(Schema.decodeUnknownSync(Schema.Struct({ message: Schema.String }))(result.outputs["error"]).message).toContain("model not loaded")
     }).pipe(quiet))
 
   it.scopedLive("refuses at load: unknown options, a fallback of the wrong type, unknown modules, a name used twice; and warns on senseless combinations", () =>
@@ -254,6 +254,18 @@ describe("pipelines with providers and in-process modules", () => {
       const checked = yield* node.pipelines.check("adhoc", { inputs: { text: "String" }, steps: { e: { module: "Echo", input: { text: "$inputs.text" } } }, outputs: { t: "$steps.e.text" } })
       const ran = yield* node.pipelines.runChecked(checked, { text: "ad hoc" })
       expect(ran.result.outputs).toEqual({ t: "ad hoc" })
+    }).pipe(quiet))
+
+  it.scopedLive("concurrency: N bounds the calls of a provider in flight, across every step that calls it", () =>
+    Effect.gen(function*() {
+      const fixture = yield* startRemoteFixture()
+      const node = yield* startProviders({ providers: [entry({ name: "Slow", url: `${fixture.origin}/slow?ms=100` })] })
+      const fan = (options: Record<string, unknown>) =>
+        Object.fromEntries(["a", "b", "c", "d", "e", "f"].map((s) => [s, { module: "Slow", input: { text: "$inputs.text" }, with: options }]))
+      const limited = yield* node.pipelines.check("limited", { inputs: { text: "String" }, steps: fan({ concurrency: 2 }) })
+      const run = yield* node.pipelines.runChecked(limited, { text: "x" })
+      expect(run.result.success).toBe(true)
+      expect((yield* fixture.stats).max_in_flight).toBe(2)
     }).pipe(quiet))
 
   it.scopedLive("independent provider steps run at the same time", () =>

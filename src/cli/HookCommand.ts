@@ -1,0 +1,144 @@
+/**
+ * `orbiplex hook run <hook> --config <file> --payload <json>`: start the configured modules, run one
+ * chain, print its outcome, final payload and trace as JSON on stdout, stop everything, and exit
+ * non-zero when the chain was rejected or failed.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Console, Effect, Either, Layer, Option, Schema } from "effect"
+import { loadNodeConfig } from "../config/ConfigLoader.js"
+import { isJsonObject, type JsonObject } from "../contract/Json.js"
+import { parseMillis } from "../contract/DurationString.js"
+import * as ChainStack from "../host/ChainStack.js"
+import * as ChainRunner from "../middleware/ChainRunner.js"
+import { ChainResult } from "../middleware/ChainTrace.js"
+import * as OrbiplexNode from "../OrbiplexNode.js"
+import { configOption, resolveConfigFile } from "./ConfigFile.js"
+
+/** The `--payload` is neither JSON nor a readable `@file`, or not a JSON object. */
+export class PayloadUnreadable extends Schema.TaggedError<PayloadUnreadable>()("PayloadUnreadable", {
+  source: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `cannot use the payload ${this.source}: ${this.reason}. Pass a JSON object, e.g. --payload '{"offer": {...}}', ` +
+      `or a file with --payload @payload.json`
+  }
+}
+
+/** A command-line option has a value the command cannot use. */
+export class OptionInvalid extends Schema.TaggedError<OptionInvalid>()("OptionInvalid", {
+  option: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `cannot use ${this.option}: ${this.reason}`
+  }
+}
+
+/** The chain ran but was rejected or failed; its JSON was printed. */
+export class ChainNotPassed extends Schema.TaggedError<ChainNotPassed>()("ChainNotPassed", {
+  hook: Schema.String,
+  outcome: Schema.String,
+  reason: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `hook ${this.hook}: the chain ${this.outcome}${this.reason === undefined ? "" : `: ${this.reason}`} ` +
+      `(the trace on stdout names the executor and why)`
+  }
+}
+
+/** Reads `--payload`: inline JSON, or `@path` to a JSON file. */
+export const readPayload = (text: string) =>
+  Effect.gen(function*() {
+    const source = text.startsWith("@") ? text.slice(1) : "(inline)"
+    const raw = text.startsWith("@")
+      ? yield* (yield* FileSystem.FileSystem).readFileString(source).pipe(
+        Effect.mapError((error) => new PayloadUnreadable({ source, reason: error.message }))
+      )
+      : text
+    const parsed = Either.try({ try: (): unknown => JSON.parse(raw), catch: (error) => String(error) })
+    if (Either.isLeft(parsed)) return yield* new PayloadUnreadable({ source, reason: `not JSON (${parsed.left})` })
+    if (!isJsonObject(parsed.right)) return yield* new PayloadUnreadable({ source, reason: "not a JSON object" })
+    const payload: JsonObject = parsed.right
+    return payload
+  })
+
+/** What one `hook run` does, without the argument parsing: returns the printed result. */
+export const runHookOnce = (args: {
+  readonly file: string
+  readonly hook: string
+  readonly payload: string
+  readonly correlationId?: string
+  readonly deadlineMs?: number
+}) =>
+  Effect.gen(function*() {
+    const config = yield* loadNodeConfig(args.file)
+    const payload = yield* readPayload(args.payload)
+    const result = yield* Effect.gen(function*() {
+      const runner = yield* ChainRunner.ChainRunner
+      return yield* runner.runHook(args.hook, payload, {
+        ...(args.correlationId === undefined ? {} : { correlationId: args.correlationId }),
+        ...(args.deadlineMs === undefined ? {} : { deadlineMs: args.deadlineMs })
+      })
+    }).pipe(
+      // Providing the layer here scopes the modules to this run: they are stopped before we return.
+      Effect.provide(
+        ChainStack.layer(config).pipe(Layer.provideMerge(OrbiplexNode.layer(config)), Layer.provide(NodeHttpClient.layerUndici))
+      ),
+      Effect.provide(OrbiplexNode.logLevelLayer(config.node.log_level))
+    )
+    yield* Console.log(JSON.stringify(Schema.encodeSync(ChainResult)(result), null, 2))
+    if (result.outcome === "rejected" || result.outcome === "failed") {
+      return yield* new ChainNotPassed({
+        hook: args.hook,
+        outcome: result.outcome,
+        ...(result.reason === undefined ? {} : { reason: result.reason })
+      })
+    }
+    return result
+  })
+
+const run = Command.make(
+  "run",
+  {
+    hook: Args.text({ name: "hook" }).pipe(Args.withDescription("the hook to run, e.g. service.publish")),
+    config: configOption,
+    payload: Options.text("payload").pipe(
+      Options.withDescription("the payload: a JSON object, or @file to read it from a file")
+    ),
+    correlation: Options.text("correlation-id").pipe(
+      Options.withDescription("the correlation id of the run (generated when absent)"),
+      Options.optional
+    ),
+    deadline: Options.text("deadline").pipe(
+      Options.withDescription("a bound on the whole chain, e.g. \"10s\" (each executor also has its hook's deadline)"),
+      Options.optional
+    )
+  },
+  ({ config, correlation, deadline, hook, payload }) =>
+    Effect.gen(function*() {
+      const file = yield* resolveConfigFile(config)
+      const deadlineMs = Option.flatMap(deadline, parseMillis)
+      if (Option.isSome(deadline) && Option.isNone(deadlineMs)) {
+        return yield* new OptionInvalid({
+          option: "--deadline",
+          reason: `${JSON.stringify(deadline.value)} is not a duration: write a number and a unit, such as "10s" or "500ms"`
+        })
+      }
+      yield* runHookOnce({
+        file,
+        hook,
+        payload,
+        ...Option.match(correlation, { onNone: () => ({}), onSome: (correlationId) => ({ correlationId }) }),
+        ...Option.match(deadlineMs, { onNone: () => ({}), onSome: (ms) => ({ deadlineMs: ms }) })
+      })
+    })
+).pipe(Command.withDescription("start the configured modules, run one chain, print the result as JSON, stop"))
+
+/** The `hook` command and its `run` subcommand. */
+export const hookCommand = Command.make("hook").pipe(
+  Command.withDescription("run middleware chains by hand"),
+  Command.withSubcommands([run])
+)

@@ -1,0 +1,82 @@
+/**
+ * `orbiplex pipeline run <name> --config <file> --input <json>`: starts the config's providers
+ * (supervised ones included), runs one pipeline, prints the run as JSON on stdout (logs go to
+ * stderr), and exits non-zero when a step failed or the pipeline could not run.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect, Either, Layer, type Option, Schema } from "effect"
+import { loadNodeConfig } from "../config/ConfigLoader.js"
+import * as OrbiplexNode from "../OrbiplexNode.js"
+import { PipelineFailed } from "../pipeline/Execute.js"
+import * as PipelineNode from "../pipeline/PipelineNode.js"
+import { Pipelines } from "../pipeline/Pipelines.js"
+import { runJson } from "../pipeline/RunReport.js"
+import * as LifecycleLog from "../supervisor/LifecycleLog.js"
+import { configOption, resolveConfigFile } from "./ConfigFile.js"
+
+/** `--input` is not JSON. */
+export class PipelineInputNotJson extends Schema.TaggedError<PipelineInputNotJson>("orbiplex/cli/PipelineInputNotJson")("PipelineInputNotJson", {
+  input: Schema.String,
+  reason: Schema.String
+}) {
+  /** What was wrong and how to write it. */
+  override get message(): string {
+    return `--input is not JSON (${this.reason}): ${JSON.stringify(this.input.slice(0, 120))}. Write the pipeline inputs as a JSON object, for example --input '{"text":"hello"}'.`
+  }
+}
+
+/** What `pipeline run` is given. */
+export interface PipelineRunArgs {
+  readonly config: Option.Option<string>
+  readonly name: string
+  readonly input: string
+}
+
+/** Loads the config, runs the pipeline and returns the printed JSON with the run; the node is stopped after. */
+export const pipelineRun = Effect.fn("PipelineCommand.run")(function*(args: PipelineRunArgs) {
+  const file = yield* resolveConfigFile(args.config)
+  const input = yield* Either.match(
+    Either.try({ try: (): unknown => JSON.parse(args.input), catch: (e) => (e instanceof Error ? e.message : String(e)) }),
+    { onLeft: (reason) => Effect.fail(new PipelineInputNotJson({ input: args.input, reason })), onRight: Effect.succeed }
+  )
+  const config = yield* loadNodeConfig(file)
+  const setup = yield* PipelineNode.setupFromConfig(file, config)
+  const layer = PipelineNode.layer(setup).pipe(Layer.provide(LifecycleLog.layer))
+  const run = yield* Effect.flatMap(Pipelines, (pipelines) => pipelines.run(args.name, input)).pipe(
+    Effect.provide(layer),
+    Effect.provide(OrbiplexNode.logLevelLayer(config.node.log_level))
+  )
+  return { run, text: JSON.stringify(runJson(run), null, 2) }
+})
+
+/** Prints the run and fails with `PipelineFailed` when a step failed (so the exit code is 1). */
+export const pipelineRunHandler = (args: PipelineRunArgs) =>
+  Effect.gen(function*() {
+    const { run, text } = yield* pipelineRun(args)
+    yield* Console.log(text)
+    const result = run.result
+    if (!result.success) {
+      return yield* new PipelineFailed({ pipeline: result.pipeline, failures: result.failures, outputs: result.outputs })
+    }
+  })
+
+/** `pipeline run`. */
+export const pipelineRunCommand = Command.make(
+  "run",
+  {
+    config: configOption,
+    name: Args.text({ name: "name" }).pipe(Args.withDescription("the pipeline to run, as named under \"pipelines\" in the config")),
+    input: Options.text("input").pipe(
+      Options.withAlias("i"),
+      Options.withDescription("the pipeline inputs as a JSON object, e.g. '{\"text\":\"hello\"}'"),
+      Options.withDefault("{}")
+    )
+  },
+  pipelineRunHandler
+).pipe(Command.withDescription("run one pipeline of the config and print its result as JSON; exit 1 if a step failed"))
+
+/** `pipeline`, with its subcommands. */
+export const pipelineCommand = Command.make("pipeline").pipe(
+  Command.withDescription("pipelines of typed modules: in-process TypeScript and RFC-024 providers"),
+  Command.withSubcommands([pipelineRunCommand])
+)

@@ -1,0 +1,129 @@
+/**
+ * The chain runner (issue 3 item 4): `runHook` checks the payload against the hook's schema, then
+ * sends one passage through the modules attached to the hook, in config order, one turn each
+ * (ExecutorTurn: envelopes, validation, intents, failure policy). `return`, `drop` and `reject` end
+ * the chain; `defer` passes. Every run leaves its trace in the TraceStore.
+ */
+import { randomUUID } from "node:crypto"
+import { Context, Effect, Layer, Schema } from "effect"
+import type { JsonObject } from "../contract/Json.js"
+import type { ModuleEntry } from "../contract/ModuleEntry.js"
+import { formatProblems, Problem } from "../contract/Problems.js"
+import { ModuleClient } from "../supervisor/ModuleClient.js"
+import { Supervisor } from "../supervisor/Supervisor.js"
+import type { ChainOutcome, ChainResult, ExecutorTrace } from "./ChainTrace.js"
+import { type Chain, millis, type Passage, runTurn } from "./ExecutorTurn.js"
+import { HookRegistry, type UnknownHook } from "./HookRegistry.js"
+import { IntentHost } from "./IntentHost.js"
+import { TraceStore } from "./TraceStore.js"
+
+/** Per-run choices. */
+export interface RunOptions {
+  /** Correlates this run with others of the same business operation; generated when absent. */
+  readonly correlationId?: string
+  /** Identifies this passage (`trace.causality_id`); generated when absent. */
+  readonly causalityId?: string
+  /** Annotations the passage starts with. */
+  readonly annotations?: JsonObject
+  /** A bound on the whole chain, on top of the hook's deadline per executor. */
+  readonly deadlineMs?: number
+}
+
+/** The payload given to `runHook` does not match the hook's payload schema; nothing ran. */
+export class PayloadInvalid extends Schema.TaggedError<PayloadInvalid>()("PayloadInvalid", {
+  hook: Schema.String,
+  problems: Schema.Array(Problem)
+}) {
+  override get message(): string {
+    return `the payload does not match the payload schema of hook "${this.hook}", so no module was invoked; ` +
+      `fix these fields:\n${formatProblems(this.problems)}`
+  }
+}
+
+/** The chain runner. */
+export class ChainRunner extends Context.Tag("orbiplex/ChainRunner")<ChainRunner, {
+  /** Runs the chain of `hook` over `payload`. Executor failures are in the result, never errors. */
+  readonly runHook: (
+    hook: string,
+    payload: JsonObject,
+    options?: RunOptions
+  ) => Effect.Effect<ChainResult, UnknownHook | PayloadInvalid>
+  /** The executor ids attached to a hook, in chain order. */
+  readonly executorsOf: (hook: string) => ReadonlyArray<string>
+}>() {}
+
+/** Builds the runner over the supervisor's modules. */
+export const make = Effect.gen(function*() {
+  const registry = yield* HookRegistry
+  const client = yield* ModuleClient
+  const intentHost = yield* IntentHost
+  const store = yield* TraceStore
+  const supervisor = yield* Supervisor
+  const services = { client, intentHost }
+  const entries = supervisor.entries
+  const attached = (hook: string): ReadonlyArray<ModuleEntry> => entries.filter((entry) => entry.hooks.includes(hook))
+
+  const runHook = Effect.fn("ChainRunner.runHook")(function*(hookName: string, payload: JsonObject, options: RunOptions = {}) {
+    const hook = yield* registry.get(hookName)
+    const problems = hook.checkPayload(payload)
+    if (problems.length > 0) return yield* new PayloadInvalid({ hook: hook.name, problems: [...problems] })
+    const clock = yield* Effect.clock
+    const started = clock.unsafeCurrentTimeNanos()
+    const startedAt = clock.unsafeCurrentTimeMillis()
+    const chain: Chain = {
+      clock,
+      hook,
+      correlationId: options.correlationId ?? `corr_${randomUUID()}`,
+      causalityId: options.causalityId ?? `cause:${randomUUID()}`,
+      deadline: options.deadlineMs === undefined ? Infinity : startedAt + options.deadlineMs,
+      hop: 0,
+      path: []
+    }
+    let passage: Passage = { payload, annotations: options.annotations ?? {}, route: undefined }
+    const executors: Array<ExecutorTrace> = []
+    let outcome: ChainOutcome = "completed"
+    let reason: string | undefined
+    for (const entry of attached(hook.name)) {
+      const turn = yield* runTurn(services, chain, entry, passage)
+      executors.push(turn.trace)
+      passage = turn.end.passage
+      if (turn.end._tag === "Stop") {
+        outcome = turn.end.outcome
+        reason = turn.end.reason
+        break
+      }
+    }
+    const trace = {
+      hook: hook.name,
+      correlation_id: chain.correlationId,
+      causality_id: chain.causalityId,
+      outcome,
+      ...(reason === undefined ? {} : { reason }),
+      started_at: new Date(startedAt).toISOString(),
+      duration_ms: millis(started, clock.unsafeCurrentTimeNanos()),
+      executors
+    }
+    yield* store.record(trace)
+    const result: ChainResult = {
+      outcome,
+      ...(reason === undefined ? {} : { reason }),
+      payload: passage.payload,
+      annotations: passage.annotations,
+      ...(passage.route === undefined ? {} : { route: passage.route }),
+      trace
+    }
+    return result
+  })
+
+  return ChainRunner.of({
+    runHook,
+    executorsOf: (hook) => attached(hook).map((entry) => entry.id)
+  })
+})
+
+/** The runner as a layer. */
+export const layer: Layer.Layer<
+  ChainRunner,
+  never,
+  HookRegistry | ModuleClient | IntentHost | TraceStore | Supervisor
+> = Layer.effect(ChainRunner, make)
