@@ -5,11 +5,10 @@
  * (`host_us` of the trace), chain time minus invoke time, and the pure validation path in a tight loop.
  * Target: under 50 µs of host work per hop at p50.
  */
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { NodeContext } from "@effect/platform-node"
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import * as Path from "node:path"
 import { decodeNodeConfig } from "../src/config/ConfigLoader.js"
-import * as ChainStack from "../src/host/ChainStack.js"
 import type { MiddlewareDecision } from "../src/contract/Decision.js"
 import type { WorkflowEnvelope } from "../src/contract/Envelope.js"
 import type { JsonObject } from "../src/contract/Json.js"
@@ -88,11 +87,7 @@ export const run = async () => {
   }).replaceAll("PYTHON", python))
   const config = await Effect.runPromise(decodeNodeConfig(Path.join(root, "bench.json"), document).pipe(Effect.provide(NodeContext.layer)))
   const runtime = ManagedRuntime.make(
-    ChainStack.layer(config).pipe(
-      Layer.provideMerge(OrbiplexNode.layer(config)),
-      Layer.provide(NodeHttpClient.layerUndici),
-      Layer.provide(OrbiplexNode.logLevelLayer("warning"))
-    )
+    OrbiplexNode.layer(config).pipe(Layer.provide(OrbiplexNode.logLevelLayer("warning")))
   )
   try {
     const client = await runtime.runPromise(ModuleClient)

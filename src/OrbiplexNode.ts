@@ -20,20 +20,28 @@ export const supervisorSettings = (config: NodeConfig): Layer.Layer<Supervisor.S
     modules: enabledModules(config)
   })
 
-/** Everything the runtime provides. */
-export type Services =
-  | Supervisor.Supervisor
-  | ModuleClient.ModuleClient
-  | LifecycleLog.LifecycleLog
-  | ChainStack.ChainServices
+/** What supervision alone provides. */
+export type SupervisionServices = Supervisor.Supervisor | ModuleClient.ModuleClient | LifecycleLog.LifecycleLog
 
-/** The runtime for `config` (supervisor, invocation client, lifecycle log, middleware chains), over a caller-provided HTTP client. */
-export const layerWithoutHttp = (config: NodeConfig): Layer.Layer<Services, never, HttpClient.HttpClient> => {
+/** Supervisor, invocation client and lifecycle log, for programs that bring their own chain stack. */
+export const layerSupervisionWithoutHttp = (config: NodeConfig): Layer.Layer<SupervisionServices, never, HttpClient.HttpClient> => {
   const supervisor = Supervisor.layer.pipe(
     Layer.provideMerge(LifecycleLog.layer),
     Layer.provide(supervisorSettings(config))
   )
-  const node = ModuleClient.layer.pipe(Layer.provideMerge(supervisor))
+  return ModuleClient.layer.pipe(Layer.provideMerge(supervisor))
+}
+
+/** Supervision alone, with the keep-alive pool. */
+export const layerSupervision = (config: NodeConfig): Layer.Layer<SupervisionServices> =>
+  layerSupervisionWithoutHttp(config).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** Everything the runtime provides. */
+export type Services = SupervisionServices | ChainStack.ChainServices
+
+/** The runtime for `config` (supervisor, invocation client, lifecycle log, middleware chains), over a caller-provided HTTP client. */
+export const layerWithoutHttp = (config: NodeConfig): Layer.Layer<Services, never, HttpClient.HttpClient> => {
+  const node = layerSupervisionWithoutHttp(config)
   // The loader already refused a config whose hooks do not compile, so a failure here is a defect.
   return ChainStack.layer(config, { capabilities: config.capabilities }).pipe(Layer.orDie, Layer.provideMerge(node))
 }

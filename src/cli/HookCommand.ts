@@ -5,12 +5,10 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Either, Layer, Option, Schema } from "effect"
+import { Console, Effect, Either, Option, Schema } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
 import { isJsonObject, type JsonObject } from "../contract/Json.js"
 import { parseMillis } from "../contract/DurationString.js"
-import * as ChainStack from "../host/ChainStack.js"
 import * as ChainRunner from "../middleware/ChainRunner.js"
 import { ChainResult } from "../middleware/ChainTrace.js"
 import * as OrbiplexNode from "../OrbiplexNode.js"
@@ -85,7 +83,7 @@ export const runHookOnce = (args: {
     }).pipe(
       // Providing the layer here scopes the modules to this run: they are stopped before we return.
       Effect.provide(
-        ChainStack.layer(config).pipe(Layer.provideMerge(OrbiplexNode.layer(config)), Layer.provide(NodeHttpClient.layerUndici))
+        OrbiplexNode.layer(config)
       ),
       Effect.provide(OrbiplexNode.logLevelLayer(config.node.log_level))
     )

@@ -2,6 +2,7 @@
  * `middleware-init.v1` (host → module) and `middleware-module-report.v1` (module → host), CONTRACTS §1.5.
  */
 import { Schema } from "effect"
+import { JsonObject } from "./Json.js"
 
 /** The contract version this host speaks; a report with another major version is refused. */
 export const MIDDLEWARE_CONTRACT_VERSION = "1.0"
@@ -19,7 +20,7 @@ export class MiddlewareInit extends Schema.Class<MiddlewareInit>("MiddlewareInit
   node_id: Schema.String,
   granted_capabilities: Schema.Array(Schema.String),
   /** Our extension: the entry's `settings` from the node config (a module's own profile). */
-  module_settings: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  module_settings: Schema.optional(JsonObject)
 }) {}
 
 /** One capability a module describes in its report (descriptive only: grants come from config). */

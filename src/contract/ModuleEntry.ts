@@ -3,6 +3,7 @@
  * default of §1.1 applied on decode.
  */
 import { Schema } from "effect"
+import { JsonObject } from "./Json.js"
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
 const NonNegativeInt = Schema.NonNegativeInt
@@ -118,7 +119,7 @@ export class ModuleEntry extends Schema.Class<ModuleEntry>("ModuleEntry")({
   stop: Schema.optionalWith(StopSettings, { default: () => StopSettings.make({}) }),
   hooks: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   grants: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  settings: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
+  settings: Schema.optionalWith(JsonObject, {
     default: () => ({})
   }).annotations({ description: "module-specific settings, passed to the module in middleware-init" })
 }) {}

@@ -4,6 +4,7 @@
  */
 import { Arbitrary, Either, FastCheck, ParseResult, Schema, SchemaAST } from "effect"
 import type { RecordType, TypeNode } from "./TypeLanguage.js"
+import * as T from "./TypeLanguage.js"
 import { describe, fieldOf, isJsonObject, isRecordType, joinPath, parseSchema, toNotation } from "./TypeLanguage.js"
 
 const erase = <A, I>(schema: Schema.Schema<A, I>): Schema.Schema<unknown> => Schema.make<unknown>(schema.ast)
@@ -234,7 +235,14 @@ export const TypeSchema: Schema.Schema<TypeNode, unknown> = Schema.transformOrFa
 export const RecordTypeSchema: Schema.Schema<RecordType, unknown> = Schema.transformOrFail(
   Schema.Unknown,
   Schema.declare((u: unknown): u is RecordType => isTypeNodeValue(u) && u._tag === "Record", {
-    identifier: "RecordType"
+    identifier: "RecordType",
+    // A few representative record types, so configs holding them can be generated in property tests.
+    arbitrary: () => (fc) =>
+      fc.constantFrom<RecordType>(
+        T.record({ text: T.string }),
+        T.record({ sentiment: T.string, confidence: T.float }),
+        T.record({ id: T.int, tags: T.list(T.string), extra: T.optional(T.map(T.boolean)) })
+      )
   }),
   {
     strict: true,

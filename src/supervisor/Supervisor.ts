@@ -131,7 +131,10 @@ export const make = Effect.gen(function*() {
     Effect.gen(function*() {
       const at = yield* nowIso
       const before = yield* SubscriptionRef.get(slot.status)
-      const after = new ModuleStatus({ ...before, ...patch, state: to, since: before.state === to ? before.since : at })
+      // A pid and port describe a live process: they go when the module leaves it behind.
+      const { pid: _pid, port: _port, ...withoutProcess } = before
+      const base = to === "ready" || to === "degraded" || to === "stopping" ? before : withoutProcess
+      const after = new ModuleStatus({ ...base, ...patch, state: to, since: before.state === to ? before.since : at })
       yield* SubscriptionRef.set(slot.status, after)
       yield* log.publish(
         new LifecycleFact({
@@ -143,8 +146,8 @@ export const make = Effect.gen(function*() {
           to,
           cause,
           detail,
-          ...(after.pid === undefined ? {} : { pid: after.pid }),
-          ...(after.port === undefined ? {} : { port: after.port })
+          ...(before.pid === undefined && after.pid === undefined ? {} : { pid: after.pid ?? before.pid }),
+          ...(before.port === undefined && after.port === undefined ? {} : { port: after.port ?? before.port })
         })
       )
     })
@@ -220,7 +223,9 @@ export const make = Effect.gen(function*() {
             slot,
             "ready",
             "ready",
-            `pid=${running.pid} port=${running.port} version=${running.report.module_version} in ${running.startMillis} ms`,
+            `pid=${running.pid} port=${running.port} version=${running.report.module_version} ` +
+              `capabilities=${running.report.capabilities.map((capability) => capability.capability_id).join(",") || "-"} ` +
+              `in ${running.startMillis} ms`,
             {
               pid: running.pid,
               port: running.port,

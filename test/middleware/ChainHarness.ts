@@ -62,7 +62,7 @@ export const startChain = (
     const scope = yield* Scope.make()
     yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     const layer = ChainStack.layer({ hooks, modules, node: { data_dir: dataDir } }).pipe(
-      Layer.provideMerge(OrbiplexNode.layerWithoutHttp(nodeConfig(modules))),
+      Layer.provideMerge(OrbiplexNode.layerSupervisionWithoutHttp(nodeConfig(modules))),
       Layer.provide(NodeHttpClient.layerUndici)
     )
     const context = yield* Layer.buildWithScope(layer, scope)

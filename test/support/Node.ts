@@ -43,7 +43,7 @@ export const startNode = (
     const scope = yield* Scope.make()
     const close = Scope.close(scope, Exit.void)
     yield* Effect.addFinalizer(() => close)
-    const layer = OrbiplexNode.layerWithoutHttp(nodeConfig(modules)).pipe(
+    const layer = OrbiplexNode.layerSupervisionWithoutHttp(nodeConfig(modules)).pipe(
       Layer.provide(options.http ?? NodeHttpClient.layerUndici)
     )
     const context = yield* Layer.buildWithScope(layer, scope)
