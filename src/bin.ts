@@ -10,12 +10,13 @@ import { pipelineCommand } from "./cli/PipelineCommand.js"
 import { providerCommand } from "./cli/ProviderCommand.js"
 import { startCommand } from "./cli/StartCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
+import { workflowCommand } from "./cli/WorkflowCommand.js"
 import * as LineLogger from "./internal/LineLogger.js"
 import { HOST_VERSION } from "./OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand])
 )
 
 const cli = Command.run(orbiplex, { name: "orbiplex", version: HOST_VERSION })

@@ -55,6 +55,31 @@ export { HookRegistry, HooksInvalid, UnknownHook } from "./middleware/HookRegist
 export { IntentHost } from "./middleware/IntentHost.js"
 export { TraceStore } from "./middleware/TraceStore.js"
 
+// Exchange: offers, procurement, workflows (Dator and Arca's host side)
+export * as Exchange from "./host/Exchange.js"
+export { CatalogConfig, defaultExchange, ExchangeSettings, ProcurementConfig, WorkflowConfig } from "./host/ExchangeConfig.js"
+export { ExecutorChains, ExecutorNotAttached } from "./host/ExecutorChains.js"
+export { OfferCatalog, OfferUnsignable, providerIdOf } from "./host/OfferCatalog.js"
+export type { CatalogOffer, OfferDraft } from "./host/OfferCatalog.js"
+export { CatalogPublishOffer, OfferPublisher, PublicationFailed } from "./host/OfferPublisher.js"
+export type { PublicationReport, Published } from "./host/OfferPublisher.js"
+export {
+  OrderCompleted,
+  OrderFailed,
+  OrderInput,
+  OrderOutcome,
+  OrderRejected,
+  Procurement,
+  ProcurementOrder
+} from "./host/Procurement.js"
+export { Settlement, SettlementBlocked } from "./host/Settlement.js"
+export type { SettlementHold, SettlementOrder } from "./host/Settlement.js"
+export { StepTerms, TransitionInput, TransitionOutput, WorkflowSchedule, WorkflowTransition } from "./host/WorkflowCapabilities.js"
+export { RunFailure, RunRecord, RunStatus } from "./host/WorkflowRecord.js"
+export { RunAlreadyExists, RunBusy, RunInvalid, RunNotFound, WorkflowExecutorMissing } from "./host/WorkflowRun.js"
+export type { DriveOptions, RunEvent, RunOutcome, StartRequest } from "./host/WorkflowRun.js"
+export { WorkflowRunner } from "./host/WorkflowRunner.js"
+
 // Module Provider Protocol and pipelines
 export * as PipelineNode from "./pipeline/PipelineNode.js"
 export { Pipelines, PipelinesInvalid, UnknownPipeline } from "./pipeline/Pipelines.js"

@@ -21,7 +21,7 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
         (modules.map((entry) => entry.component_id).join(", ") || "(none)")
     )
     // Providers and pipelines run beside the supervised modules and share their lifecycle log.
-    const node = PipelineNode.layerConfig(file, nodeConfig).pipe(Layer.provideMerge(OrbiplexNode.layer(nodeConfig)))
+    const node = PipelineNode.layerConfig(file, nodeConfig).pipe(Layer.provideMerge(OrbiplexNode.layerExchange(nodeConfig)))
     return yield* Layer.launch(node).pipe(
       Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level))
     )

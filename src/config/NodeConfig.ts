@@ -3,6 +3,7 @@
  */
 import { Schema } from "effect"
 import { ModuleEntry } from "../contract/ModuleEntry.js"
+import { CatalogConfig, defaultExchange, ProcurementConfig, WorkflowConfig } from "../host/ExchangeConfig.js"
 import { CapabilitiesConfig, defaultCapabilities } from "../host/HostCapabilities.js"
 import { HooksConfig } from "../middleware/HookConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"
@@ -25,6 +26,9 @@ export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   modules: Schema.optionalWith(Schema.Array(ModuleEntry), { default: () => [] }),
   hooks: Schema.optionalWith(HooksConfig, { default: () => ({}) }),
   capabilities: Schema.optionalWith(CapabilitiesConfig, { default: () => defaultCapabilities }),
+  catalog: Schema.optionalWith(CatalogConfig, { default: () => defaultExchange.catalog }),
+  procurement: Schema.optionalWith(ProcurementConfig, { default: () => defaultExchange.procurement }),
+  workflow: Schema.optionalWith(WorkflowConfig, { default: () => defaultExchange.workflow }),
   providers: Schema.optionalWith(Schema.Array(ProviderEntry), { default: () => [] }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})

@@ -1,0 +1,246 @@
+/**
+ * `orbiplex workflow run <template> --config <file> [--json] [--params <json>] [--run-id <id>]`:
+ * starts the configured modules, publishes the Dators' offers, runs the workflow through Arca
+ * showing each phase as it starts, retries and ends, prints the outcome (the run as JSON with
+ * `--json`, the lines then go to stderr), stops everything, and exits non-zero unless the run
+ * completed. `<template>` is a file, or the name of a template shipped in modules/arca/templates/.
+ * With `--run-id` naming a stored run that has not ended, the run is resumed instead.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { FileSystem, Path } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Console, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { packageRoot } from "../config/Bundled.js"
+import { ConfigInvalid, ConfigUnreadable } from "../config/ConfigError.js"
+import { decodeNodeConfig } from "../config/ConfigLoader.js"
+import { isJsonObject, type JsonObject } from "../contract/Json.js"
+import * as Exchange from "../host/Exchange.js"
+import { splitDocument } from "../host/ExchangeConfig.js"
+import { OfferCatalog } from "../host/OfferCatalog.js"
+import type { RunOutcome } from "../host/WorkflowRun.js"
+import { WorkflowRunner } from "../host/WorkflowRunner.js"
+import * as OrbiplexNode from "../OrbiplexNode.js"
+import { factLine, LifecycleLog } from "../supervisor/LifecycleLog.js"
+import { Supervisor } from "../supervisor/Supervisor.js"
+import { configOption, resolveConfigFile } from "./ConfigFile.js"
+import { eventLine, outcomeLines, phaseOrder } from "./WorkflowLines.js"
+
+/** The template argument names no file and no shipped template, or is not a JSON object. */
+export class TemplateUnreadable extends Schema.TaggedError<TemplateUnreadable>()("TemplateUnreadable", {
+  template: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `cannot use workflow template ${JSON.stringify(this.template)}: ${this.reason}`
+  }
+}
+
+/** `--params` is not a JSON object. */
+export class ParamsUnreadable extends Schema.TaggedError<ParamsUnreadable>()("ParamsUnreadable", { reason: Schema.String }) {
+  override get message(): string {
+    return `--params must be a JSON object of template params, e.g. --params '{"date": "2026-03-30"}': ${this.reason}`
+  }
+}
+
+/** The run ended without completing (failed or suspended); its lines and file say why. */
+export class WorkflowNotCompleted extends Schema.TaggedError<WorkflowNotCompleted>()("WorkflowNotCompleted", {
+  run_id: Schema.String,
+  status: Schema.String,
+  code: Schema.optional(Schema.String),
+  file: Schema.String
+}) {
+  override get message(): string {
+    return `workflow run ${this.run_id} ended ${this.status}${this.code === undefined ? "" : ` (${this.code})`}; ` +
+      `the run is saved in ${this.file}`
+  }
+}
+
+/** What `workflow run` is given. */
+export interface WorkflowRunArgs {
+  readonly template: string
+  readonly config: Option.Option<string>
+  readonly json: boolean
+  readonly params: Option.Option<string>
+  readonly runId: Option.Option<string>
+}
+
+/** Where the command writes: `out` is stdout, `err` is stderr (tests capture both). */
+export interface Output {
+  readonly out: (line: string) => Effect.Effect<void>
+  readonly err: (line: string) => Effect.Effect<void>
+}
+
+/** The process's stdout and stderr. */
+export const consoleOutput: Output = { out: (line) => Console.log(line), err: (line) => Console.error(line) }
+
+const parseObject = (text: string): Either.Either<JsonObject, string> =>
+  Either.flatMap(
+    Either.try({ try: (): unknown => JSON.parse(text), catch: (error) => (error instanceof Error ? error.message : String(error)) }),
+    (value) => (isJsonObject(value) ? Either.right(value) : Either.left("it is JSON but not an object"))
+  )
+
+/** Loads the node config and the exchange sections (`catalog`, `procurement`, `workflow`) of one file. */
+export const loadExchangeConfig = Effect.fn("WorkflowCommand.loadConfig")(function*(file: string) {
+  const fs = yield* FileSystem.FileSystem
+  const text = yield* fs.readFileString(file).pipe(
+    Effect.mapError((error) => new ConfigUnreadable({ file, reason: `${error.message}. Check the path (--config or ORBIPLEX_CONFIG)` }))
+  )
+  const document = yield* Either.match(
+    Either.try({ try: (): unknown => JSON.parse(text), catch: (error) => (error instanceof Error ? error.message : String(error)) }),
+    {
+      onLeft: (reason) => Effect.fail(new ConfigUnreadable({ file, reason: `not valid JSON (${reason}); fix the syntax` })),
+      onRight: Effect.succeed
+    }
+  )
+  const split = splitDocument(document)
+  if (Either.isLeft(split)) return yield* new ConfigInvalid({ file, problems: [...split.left] })
+  const config = yield* decodeNodeConfig(file, split.right.rest)
+  return { config, settings: split.right.settings }
+})
+
+/** Reads a template: a file path, or the name of one shipped in modules/arca/templates/. */
+export const loadTemplate = Effect.fn("WorkflowCommand.loadTemplate")(function*(template: string) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const root = yield* packageRoot
+  const shippedDir = Option.map(root, (dir) => path.join(dir, "modules", "arca", "templates"))
+  const candidates = [
+    template,
+    ...Option.match(shippedDir, {
+      onNone: () => [],
+      onSome: (dir) => /^[A-Za-z0-9_.-]+$/.test(template) ? [path.join(dir, template), path.join(dir, `${template}.json`)] : []
+    })
+  ]
+  for (const candidate of candidates) {
+    const text = yield* fs.readFileString(candidate).pipe(Effect.option)
+    if (Option.isNone(text)) continue
+    return yield* Either.match(parseObject(text.value), {
+      onLeft: (reason) => Effect.fail(new TemplateUnreadable({ template: candidate, reason: `not a JSON object (${reason})` })),
+      onRight: (json) => Effect.succeed({ file: candidate, template: json })
+    })
+  }
+  const shipped = yield* Option.match(shippedDir, {
+    onNone: () => Effect.succeed<ReadonlyArray<string>>([]),
+    onSome: (dir) => fs.readDirectory(dir).pipe(Effect.orElseSucceed(() => []))
+  })
+  return yield* new TemplateUnreadable({
+    template,
+    reason: `no such file, and no shipped template of that name (shipped: ${
+      shipped.filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -5)).join(", ") || "none"
+    })`
+  })
+})
+
+/** The run as `--json` prints it. */
+export const outcomeJson = (outcome: RunOutcome, file: string): JsonObject => ({
+  run_id: outcome.run_id,
+  workflow_id: outcome.workflow_id,
+  status: outcome.status,
+  moves: outcome.moves,
+  file,
+  ...(outcome.failure === undefined ? {} : {
+    failure: {
+      code: outcome.failure.code,
+      reason: outcome.failure.reason,
+      source: outcome.failure.source,
+      ...(outcome.failure.phase_id === undefined ? {} : { phase_id: outcome.failure.phase_id }),
+      ...(outcome.failure.step_id === undefined ? {} : { step_id: outcome.failure.step_id })
+    }
+  }),
+  state: outcome.state
+})
+
+/** Runs (or resumes) one workflow with the config's modules; returns the outcome after printing it. */
+export const workflowRun = Effect.fn("WorkflowCommand.run")(function*(args: WorkflowRunArgs, output: Output = consoleOutput) {
+  const file = yield* resolveConfigFile(args.config)
+  const { config, settings } = yield* loadExchangeConfig(file)
+  const { template } = yield* loadTemplate(args.template)
+  const params = yield* Option.match(args.params, {
+    onNone: () => Effect.succeed<JsonObject>({}),
+    onSome: (text) => Either.match(parseObject(text), { onLeft: (reason) => Effect.fail(new ParamsUnreadable({ reason })), onRight: Effect.succeed })
+  })
+  const print = args.json ? output.err : output.out
+  const phases = phaseOrder(template)
+  const layer = Exchange.layer(config, settings).pipe(
+    Layer.provideMerge(OrbiplexNode.layer(config)),
+    Layer.provide(NodeHttpClient.layerUndici)
+  )
+  const outcome = yield* Effect.scoped(
+    Effect.gen(function*() {
+      const supervisor = yield* Supervisor
+      const log = yield* LifecycleLog
+      const catalog = yield* OfferCatalog
+      const runner = yield* WorkflowRunner
+      for (const status of yield* supervisor.list) {
+        yield* print(
+          `module ${status.component_id} ${status.state}` +
+            (status.module_version === undefined ? "" : ` ${status.module_id} ${status.module_version}`) +
+            (status.capabilities.length === 0 ? "" : ` [${status.capabilities.join(", ")}]`) +
+            (status.last_error === undefined ? "" : `: ${status.last_error}`)
+        )
+      }
+      for (const offer of yield* catalog.all) {
+        yield* print(`offer ${offer.offer_id} ${offer.provider_id} ${offer.service_type} ${offer.amount} ${offer.currency} (signed, seq ${offer.sequence})`)
+      }
+      // Crashes and restarts under the run are part of what an operator must see.
+      const facts = yield* log.follow
+      yield* facts.pipe(
+        Stream.filter((fact) => fact.cause === "crash" || fact.cause === "restart" || fact.cause === "budget-exhausted" || fact.to === "failed"),
+        Stream.runForEach((fact) => print(`! ${factLine(fact)}`)),
+        Effect.forkScoped
+      )
+      const onEvent = (event: Parameters<typeof eventLine>[0]) =>
+        Option.match(eventLine(event, phases), { onNone: () => Effect.void, onSome: print })
+      const existing = Option.isSome(args.runId) ? yield* runner.load(args.runId.value) : Option.none()
+      return Option.isSome(existing)
+        ? yield* runner.resume(existing.value.run_id, { onEvent })
+        : yield* runner.start({ template, params, ...Option.match(args.runId, { onNone: () => ({}), onSome: (runId) => ({ runId }) }) }, { onEvent })
+    }).pipe(Effect.provide(layer))
+  ).pipe(Effect.provide(OrbiplexNode.logLevelLayer(config.node.log_level)))
+  const runFile = (yield* Path.Path).join(config.node.data_dir, "workflows", `${outcome.run_id}.json`)
+  for (const line of outcomeLines(outcome, runFile)) yield* print(line)
+  if (args.json) yield* output.out(JSON.stringify(outcomeJson(outcome, runFile), null, 2))
+  return { outcome, file: runFile }
+})
+
+/** The handler: fails (exit code 1) unless the run completed. */
+export const workflowRunHandler = (args: WorkflowRunArgs, output: Output = consoleOutput) =>
+  Effect.gen(function*() {
+    const { file, outcome } = yield* workflowRun(args, output)
+    if (outcome.status !== "completed") {
+      return yield* new WorkflowNotCompleted({
+        run_id: outcome.run_id,
+        status: outcome.status,
+        ...(outcome.failure === undefined ? {} : { code: outcome.failure.code }),
+        file
+      })
+    }
+    return outcome
+  })
+
+/** `workflow run`. */
+export const workflowRunCommand = Command.make(
+  "run",
+  {
+    template: Args.text({ name: "template" }).pipe(
+      Args.withDescription("a workflow template file, or the name of a shipped one (e.g. morning-briefing)")
+    ),
+    config: configOption,
+    json: Options.boolean("json").pipe(Options.withDescription("print the run (state or failure) as JSON on stdout")),
+    params: Options.text("params").pipe(
+      Options.withDescription("template params as a JSON object, e.g. '{\"date\": \"2026-03-30\"}'"),
+      Options.optional
+    ),
+    runId: Options.text("run-id").pipe(
+      Options.withDescription("the run id; if a stored run has it and has not ended, it is resumed"),
+      Options.optional
+    )
+  },
+  (args) => workflowRunHandler(args)
+).pipe(Command.withDescription("run a workflow through Arca with the configured providers; exit 1 unless it completed"))
+
+/** `workflow`, with its subcommands. */
+export const workflowCommand = Command.make("workflow").pipe(
+  Command.withDescription("multi-phase workflows driven by Orbiplex Arca"),
+  Command.withSubcommands([workflowRunCommand])
+)

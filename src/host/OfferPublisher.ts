@@ -1,0 +1,212 @@
+/**
+ * Publication of this node's offers (docs/modules.md §2.2) and the `catalog.publish-offer`
+ * capability. For one service of one Dator instance the host drafts a `service-offer.v1`, runs the
+ * `service.publish` chain through that Dator only (it shapes pricing, constraints, delivery, queue
+ * from its provider profile; the field registry clips anything host-owned), then signs and stores
+ * the result in the catalog. At start every configured Dator service is published; while the node
+ * runs, offers are published again before they expire.
+ */
+import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
+import { isJsonObject } from "../contract/Json.js"
+import type { ModuleEntry } from "../contract/ModuleEntry.js"
+import type { ClippedPath } from "../middleware/ChainTrace.js"
+import { Supervisor } from "../supervisor/Supervisor.js"
+import { type Capability, CapabilityFailed, make as makeCapability } from "./Capabilities.js"
+import type { CatalogConfig } from "./ExchangeConfig.js"
+import { ExecutorChains } from "./ExecutorChains.js"
+import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
+
+/** The hook a Dator shapes offers on. */
+export const PUBLISH_HOOK = "service.publish"
+
+/** Publishing one offer failed; nothing was stored. */
+export class PublicationFailed extends Schema.TaggedError<PublicationFailed>()("PublicationFailed", {
+  executor_id: Schema.String,
+  service_type: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `the offer of ${this.executor_id} for "${this.service_type}" was not published: ${this.reason}`
+  }
+}
+
+/** A published offer and what the host removed from the module's proposal. */
+export interface Published {
+  readonly offer: CatalogOffer
+  readonly clipped: ReadonlyArray<ClippedPath>
+  /** The chain trace's causality id (TraceStore.byCausality). */
+  readonly causality_id: string
+}
+
+/** The outcome of publishing every configured service. */
+export interface PublicationReport {
+  readonly published: ReadonlyArray<Published>
+  readonly failed: ReadonlyArray<PublicationFailed>
+}
+
+/** The publisher. */
+export class OfferPublisher extends Context.Tag("orbiplex/OfferPublisher")<OfferPublisher, {
+  /** Shapes (through `executorId` only), signs and stores the offer of one service. */
+  readonly publish: (executorId: string, serviceType: string) => Effect.Effect<Published, PublicationFailed>
+  /** Publishes every service of every Dator in the config; failures are reported, not raised. */
+  readonly publishAll: Effect.Effect<PublicationReport>
+  /** Service types of an executor's provider profile (`settings.services[*].service_type`). */
+  readonly servicesOf: (executorId: string) => ReadonlyArray<string>
+}>() {}
+
+const ProfileServices = Schema.Struct({
+  services: Schema.optionalWith(Schema.Array(Schema.Struct({ service_type: Schema.NonEmptyTrimmedString })), {
+    default: () => []
+  })
+})
+const decodeServices = Schema.decodeUnknownEither(ProfileServices)
+
+/** Service types a module entry's profile names (none when its settings have no valid `services`). */
+export const profileServices = (entry: ModuleEntry): ReadonlyArray<string> =>
+  Either.match(decodeServices(entry.settings), {
+    onLeft: () => [],
+    onRight: (profile) => profile.services.map((service) => service.service_type)
+  })
+
+/** Builds the publisher over the catalog and the per-executor chains. */
+export const make = Effect.gen(function*() {
+  const catalog = yield* OfferCatalog
+  const chains = yield* ExecutorChains
+  const supervisor = yield* Supervisor
+  const publishers = supervisor.entries.filter((entry) => entry.hooks.includes(PUBLISH_HOOK))
+  const servicesOf = (executorId: string) => {
+    const entry = publishers.find((candidate) => candidate.id === executorId)
+    return entry === undefined ? [] : profileServices(entry)
+  }
+
+  const publish = Effect.fn("OfferPublisher.publish")(function*(executorId: string, serviceType: string) {
+    const fail = (reason: string) => new PublicationFailed({ executor_id: executorId, service_type: serviceType, reason })
+    const draft = yield* catalog.draft(executorId, serviceType, 0)
+    const result = yield* chains.run(executorId, PUBLISH_HOOK, { offer: draft.document }, {
+      correlationId: draft.offer_id
+    }).pipe(Effect.mapError((error) => fail(error.message)))
+    if (result.outcome !== "completed" && result.outcome !== "returned") {
+      return yield* fail(`the ${PUBLISH_HOOK} chain ${result.outcome}${result.reason === undefined ? "" : `: ${result.reason}`}`)
+    }
+    const shaped = result.payload["offer"]
+    if (!isJsonObject(shaped)) return yield* fail(`the ${PUBLISH_HOOK} chain left no offer object`)
+    const offer = yield* catalog.accept(draft, shaped).pipe(Effect.mapError((error) => fail(error.message)))
+    const clipped = result.trace.executors.flatMap((executor) => executor.clipped)
+    if (clipped.length > 0) {
+      yield* Effect.logWarning(
+        `offer ${offer.offer_id} of ${executorId}: the host removed writes the module may not make: ` +
+          clipped.map((c) => `${c.path} (${c.reason})`).join(", ")
+      )
+    }
+    yield* Effect.logInfo(
+      `published offer ${offer.offer_id} ${offer.provider_id} ${offer.service_type} ` +
+        `${offer.amount} ${offer.currency} seq=${offer.sequence} until ${new Date(offer.expires_at_ms).toISOString()}`
+    )
+    return { offer, clipped, causality_id: result.trace.causality_id } satisfies Published
+  })
+
+  const publishAll = Effect.gen(function*() {
+    const jobs = publishers.flatMap((entry) => profileServices(entry).map((service) => [entry.id, service] as const))
+    const outcomes = yield* Effect.forEach(jobs, ([executorId, service]) => Effect.either(publish(executorId, service)), {
+      concurrency: 4
+    })
+    const published: Array<Published> = []
+    const failed: Array<PublicationFailed> = []
+    for (const outcome of outcomes) {
+      if (Either.isRight(outcome)) published.push(outcome.right)
+      else {
+        failed.push(outcome.left)
+        yield* Effect.logWarning(outcome.left.message)
+      }
+    }
+    return { published, failed } satisfies PublicationReport
+  })
+
+  return OfferPublisher.of({ publish, publishAll, servicesOf })
+})
+
+/** Publishes again every offer past half its lifetime; returns how long to wait before the next look. */
+const refreshDue = (publisher: OfferPublisher["Type"], catalog: OfferCatalog["Type"], ttlMs: number) =>
+  Effect.gen(function*() {
+    const offers = yield* catalog.all
+    const now = yield* Clock.currentTimeMillis
+    for (const offer of offers) {
+      const life = offer.expires_at_ms - offer.issued_at_ms
+      if (now >= offer.issued_at_ms + life / 2) {
+        yield* Effect.ignore(publisher.publish(offer.executor_id, offer.service_type))
+      }
+    }
+    const lives = (yield* catalog.all).map((offer) => (offer.expires_at_ms - offer.issued_at_ms) / 2)
+    return Math.max(1_000, Math.min(ttlMs / 2, ...lives))
+  })
+
+/**
+ * The publisher; with `publish_on_start` every configured service is published while the layer is
+ * built, and with `refresh` a fiber of the layer's scope publishes offers again before they expire.
+ */
+export const layer = (
+  settings: CatalogConfig
+): Layer.Layer<OfferPublisher, never, OfferCatalog | ExecutorChains | Supervisor> =>
+  Layer.scoped(
+    OfferPublisher,
+    Effect.gen(function*() {
+      const publisher = yield* make
+      const catalog = yield* OfferCatalog
+      if (settings.publish_on_start) yield* publisher.publishAll
+      if (settings.refresh) {
+        const loop = (waitMs: number): Effect.Effect<never> =>
+          Effect.sleep(Duration.millis(waitMs)).pipe(
+            Effect.zipRight(refreshDue(publisher, catalog, settings.offer_ttl)),
+            Effect.flatMap(loop)
+          )
+        yield* Effect.forkScoped(loop(settings.offer_ttl / 2))
+      }
+      return publisher
+    })
+  )
+
+/** What a module asks `catalog.publish-offer` for: one of its own services. */
+export const PublishOfferInput = Schema.Struct({ service_type: Schema.NonEmptyTrimmedString })
+
+/** What it gets back: the signed offer's identity and lifetime. */
+export const PublishOfferOutput = Schema.Struct({
+  offer_id: Schema.String,
+  provider_id: Schema.String,
+  service_type: Schema.String,
+  sequence: Schema.Int,
+  expires_at: Schema.String,
+  signer: Schema.String
+})
+
+/** The `catalog.publish-offer` capability service. */
+export class CatalogPublishOffer extends Context.Tag("orbiplex/capability/CatalogPublishOffer")<CatalogPublishOffer, Capability>() {}
+
+/**
+ * `catalog.publish-offer`: a module (re)publishes one of ITS OWN services; the provider is always
+ * `local:<the asking executor>`, never a value the module names.
+ */
+export const capabilityLayer: Layer.Layer<CatalogPublishOffer, never, OfferPublisher> = Layer.effect(
+  CatalogPublishOffer,
+  Effect.map(OfferPublisher, (publisher) =>
+    makeCapability({
+      id: "catalog.publish-offer",
+      description: "shape (service.publish), sign and publish an offer of the asking provider",
+      input: PublishOfferInput,
+      output: PublishOfferOutput,
+      run: (input, context) =>
+        publisher.publish(context.executorId, input.service_type).pipe(
+          Effect.map(({ offer }) => {
+            const signature = offer.document["signature"]
+            return {
+              offer_id: offer.offer_id,
+              provider_id: offer.provider_id,
+              service_type: offer.service_type,
+              sequence: offer.sequence,
+              expires_at: new Date(offer.expires_at_ms).toISOString(),
+              signer: isJsonObject(signature) && typeof signature["signer"] === "string" ? signature["signer"] : ""
+            }
+          }),
+          Effect.mapError((error) => new CapabilityFailed({ capability: "catalog.publish-offer", detail: error.message }))
+        )
+    }))
+)

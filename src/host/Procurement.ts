@@ -1,0 +1,316 @@
+/**
+ * Host procurement and the `procurement.order` capability (docs/modules.md §2.3, §3.6). An order
+ * names a provider, a service type, a price and a currency (the template's, always). The host holds
+ * it against the catalog offer (provider, service type, expiry, currency, price, queue depth) and
+ * refuses a mismatch with a reason naming the field; then it asks the settlement rail for a hold,
+ * dispatches the order to that provider's Dator through `service.execute` (that executor only: its
+ * `inquirium.request` round trip runs inside the chain) and answers `completed` with the response,
+ * or `rejected` with a classifier (an order-level outcome such as `queue-saturated`, which is not an
+ * executor failure). A chain that could not run (provider down, timeout, invalid decision) fails
+ * the intent instead.
+ */
+import { randomUUID } from "node:crypto"
+import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
+import { isJsonObject, Json, JsonObject } from "../contract/Json.js"
+import type { ChainResult } from "../middleware/ChainTrace.js"
+import { type Capability, CapabilityFailed, make as makeCapability } from "./Capabilities.js"
+import { ExecutorChains } from "./ExecutorChains.js"
+import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
+import { Settlement } from "./Settlement.js"
+
+/** The hook an order is executed on. */
+export const EXECUTE_HOOK = "service.execute"
+
+const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
+/** What `procurement.order` takes (Arca sends exactly these keys). */
+export const OrderInput = Schema.Struct({
+  run_id: optional(Schema.NonEmptyTrimmedString),
+  phase_id: optional(Schema.String),
+  step_id: optional(Schema.NonEmptyTrimmedString),
+  attempt: optional(Schema.Int.pipe(Schema.positive())),
+  provider_id: Schema.NonEmptyTrimmedString,
+  service_type: Schema.NonEmptyTrimmedString,
+  price: Schema.NonNegativeInt.annotations({ description: "integer minor units for the whole order (1000 = 10.00)" }),
+  currency: Schema.NonEmptyTrimmedString,
+  offer_id: optional(Schema.NonEmptyTrimmedString),
+  input: Json
+})
+/** An order. */
+export type OrderInput = typeof OrderInput.Type
+
+/** The order ran: `response` is the provider's final `payload.response` plus the host's fields. */
+export const OrderCompleted = Schema.Struct({
+  outcome: Schema.Literal("completed"),
+  order_id: Schema.String,
+  offer_id: Schema.String,
+  provider_id: Schema.String,
+  service_type: Schema.String,
+  price: Schema.Int,
+  currency: Schema.String,
+  response: JsonObject,
+  settlement: JsonObject
+})
+
+/** An order-level refusal: `reason` classifies it, `message` says it for people, `field` names what did not match. */
+export const OrderRejected = Schema.Struct({
+  outcome: Schema.Literal("rejected"),
+  order_id: Schema.String,
+  reason: Schema.String,
+  message: Schema.String,
+  field: optional(Schema.String)
+})
+
+/** What `procurement.order` answers. */
+export const OrderOutcome = Schema.Union(OrderCompleted, OrderRejected)
+/** What `procurement.order` answers. */
+export type OrderOutcome = typeof OrderOutcome.Type
+
+/** The order could not be carried out (provider down, chain failure); nothing was delivered. */
+export class OrderFailed extends Schema.TaggedError<OrderFailed>()("OrderFailed", {
+  order_id: Schema.String,
+  provider_id: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `order ${this.order_id} to ${this.provider_id} could not be carried out: ${this.reason}`
+  }
+}
+
+/** Per-order choices. */
+export interface OrderOptions {
+  /** Correlates the provider's chain with the caller (a workflow run id). */
+  readonly correlationId?: string
+  /** Absolute deadline (Effect Clock, epoch ms) for the whole order. */
+  readonly deadline?: number
+}
+
+/** The procurement service. */
+export class Procurement extends Context.Tag("orbiplex/Procurement")<Procurement, {
+  /** Validates, dispatches and settles one order. */
+  readonly order: (order: OrderInput, options?: OrderOptions) => Effect.Effect<OrderOutcome, OrderFailed>
+  /** Orders of a local executor in progress now. */
+  readonly depth: (executorId: string) => Effect.Effect<number>
+}>() {}
+
+/** The order id: deterministic for a workflow step's attempt (a provider may deduplicate on it). */
+export const orderIdOf = (order: OrderInput): string =>
+  order.run_id !== undefined && order.step_id !== undefined && order.attempt !== undefined
+    ? `order:${order.run_id}:${order.step_id}#${order.attempt}`
+    : `order:${randomUUID()}`
+
+type Refusal = { readonly reason: string; readonly field: string; readonly message: string }
+
+const lastDiagnostics = (result: ChainResult): JsonObject | undefined => {
+  const executor = result.trace.executors.at(-1)
+  return executor?.rounds.at(-1)?.diagnostics
+}
+
+/** Builds procurement over the catalog, the per-executor chains and the settlement rail. */
+export const make = Effect.gen(function*() {
+  const catalog = yield* OfferCatalog
+  const chains = yield* ExecutorChains
+  const settlement = yield* Settlement
+  const inFlight = new Map<string, number>()
+
+  /** The offer this order is for, or why none fits (the reason names the field). */
+  const quote = (order: OrderInput): Effect.Effect<CatalogOffer | Refusal> =>
+    Effect.gen(function*() {
+      let offer: CatalogOffer
+      if (order.offer_id !== undefined) {
+        const pinned = yield* catalog.byId(order.offer_id)
+        if (Option.isNone(pinned)) {
+          return { reason: "offer-not-found", field: "offer_id", message: `no offer ${order.offer_id} in this node's catalog` }
+        }
+        offer = pinned.value
+        if (offer.provider_id !== order.provider_id) {
+          return {
+            reason: "provider-mismatch",
+            field: "provider_id",
+            message: `offer ${offer.offer_id} is from ${offer.provider_id}, not ${order.provider_id}`
+          }
+        }
+      } else {
+        const offers = yield* catalog.offersOf(order.provider_id)
+        if (offers.length === 0) {
+          const known = [...new Set((yield* catalog.all).map((o) => o.provider_id))]
+          return {
+            reason: "offer-not-found",
+            field: "provider_id",
+            message: `no offer from ${order.provider_id} in this node's catalog (providers with offers: ${known.join(", ") || "none"})`
+          }
+        }
+        const match = offers.find((o) => o.service_type === order.service_type)
+        if (match === undefined) {
+          return {
+            reason: "service-type-mismatch",
+            field: "service_type",
+            message: `${order.provider_id} offers ${offers.map((o) => o.service_type).join(", ")}, not ${order.service_type}`
+          }
+        }
+        offer = match
+      }
+      if (offer.service_type !== order.service_type) {
+        return {
+          reason: "service-type-mismatch",
+          field: "service_type",
+          message: `offer ${offer.offer_id} is for ${offer.service_type}, not ${order.service_type}`
+        }
+      }
+      if (yield* catalog.isExpired(offer)) {
+        return {
+          reason: "offer-expired",
+          field: "offer_id",
+          message: `offer ${offer.offer_id} of ${offer.provider_id} expired at ${new Date(offer.expires_at_ms).toISOString()}`
+        }
+      }
+      if (offer.currency !== order.currency) {
+        return {
+          reason: "currency-mismatch",
+          field: "currency",
+          message: `the order pays in ${order.currency} but offer ${offer.offer_id} is priced in ${offer.currency}`
+        }
+      }
+      if (offer.amount > order.price) {
+        return {
+          reason: "price-exceeded",
+          field: "price",
+          message: `the order pays ${order.price} ${order.currency} minor units but offer ${offer.offer_id} of ` +
+            `${offer.provider_id} asks ${offer.amount}`
+        }
+      }
+      return offer
+    })
+
+  /** Takes a queue slot of the offer's executor, or says it is full (check and take in one step). */
+  const enqueue = (offer: CatalogOffer): Effect.Effect<{ readonly depth: number } | Refusal> =>
+    Effect.sync(() => {
+      const depth = inFlight.get(offer.executor_id) ?? 0
+      if (offer.max_depth !== undefined && depth >= offer.max_depth) {
+        return {
+          reason: "queue-saturated",
+          field: "queue.max_depth",
+          message: `${offer.provider_id} has ${depth} orders in progress; its offer's queue.max_depth is ${offer.max_depth}`
+        }
+      }
+      inFlight.set(offer.executor_id, depth + 1)
+      return { depth }
+    })
+  const dequeue = (executorId: string) =>
+    Effect.sync(() => inFlight.set(executorId, Math.max(0, (inFlight.get(executorId) ?? 1) - 1)))
+
+  const place = Effect.fn("Procurement.order")(function*(order: OrderInput, options: OrderOptions = {}) {
+    const orderId = orderIdOf(order)
+    const rejected = (refusal: Refusal): OrderOutcome => ({ outcome: "rejected", order_id: orderId, ...refusal })
+    const quoted = yield* quote(order)
+    if (!("offer_id" in quoted)) return rejected(quoted)
+    const offer = quoted
+    const slot = yield* enqueue(offer)
+    if (!("depth" in slot)) return rejected(slot)
+    return yield* Effect.gen(function*() {
+      const hold = yield* Effect.either(settlement.hold({
+        order_id: orderId,
+        offer_id: offer.offer_id,
+        provider_id: offer.provider_id,
+        buyer_id: catalog.participantId,
+        amount: order.price,
+        currency: order.currency
+      }))
+      if (hold._tag === "Left") {
+        return rejected({ reason: "settlement-blocked", field: "price", message: hold.left.message })
+      }
+      const now = yield* Clock.currentTimeMillis
+      const payload: JsonObject = {
+        order: {
+          order_id: orderId,
+          offer_id: offer.offer_id,
+          service_type: order.service_type,
+          price: order.price,
+          currency: order.currency,
+          buyer_id: catalog.participantId,
+          ...(order.run_id === undefined ? {} : { run_id: order.run_id })
+        },
+        request: { input: order.input },
+        queue: { depth: slot.depth, ...(offer.max_depth === undefined ? {} : { max_depth: offer.max_depth }) }
+      }
+      const failed = (reason: string) =>
+        Effect.zipRight(
+          settlement.release(hold.right),
+          Effect.fail(new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason }))
+        )
+      const result = yield* chains.run(offer.executor_id, EXECUTE_HOOK, payload, {
+        correlationId: options.correlationId ?? orderId,
+        ...(options.deadline === undefined || !Number.isFinite(options.deadline) ? {} : { deadlineMs: Math.max(1, options.deadline - now) })
+      }).pipe(Effect.catchAll((error) => failed(error.message)))
+      if (result.outcome === "rejected") {
+        yield* settlement.release(hold.right)
+        const diagnostics = lastDiagnostics(result)
+        const code = diagnostics?.["code"]
+        const detail = diagnostics?.["detail"]
+        return {
+          outcome: "rejected",
+          order_id: orderId,
+          reason: typeof code === "string" && code.length > 0 ? code : "other-reason",
+          message: typeof detail === "string" ? detail : result.reason ?? `${offer.provider_id} rejected the order`
+        } satisfies OrderOutcome
+      }
+      if (result.outcome === "failed" || result.outcome === "dropped") {
+        return yield* failed(`the ${EXECUTE_HOOK} chain of ${offer.executor_id} ${result.outcome}: ${result.reason ?? "no reason given"}`)
+      }
+      const response = result.payload["response"]
+      if (!isJsonObject(response) || response["content"] === undefined) {
+        return yield* failed(`the ${EXECUTE_HOOK} chain of ${offer.executor_id} ended without a response`)
+      }
+      const settled = yield* settlement.capture(hold.right)
+      return {
+        outcome: "completed",
+        order_id: orderId,
+        offer_id: offer.offer_id,
+        provider_id: offer.provider_id,
+        service_type: offer.service_type,
+        price: order.price,
+        currency: order.currency,
+        response: {
+          ...response,
+          response_id: `response:${orderId}`,
+          source_node_id: catalog.nodeId,
+          source_participant_id: catalog.participantId,
+          created_at: new Date(yield* Clock.currentTimeMillis).toISOString()
+        },
+        settlement: settled
+      } satisfies OrderOutcome
+    }).pipe(Effect.ensuring(dequeue(offer.executor_id)))
+  }, (effect, order) =>
+    Effect.tap(effect, (outcome) =>
+      Effect.logDebug(
+        `order ${outcome.order_id} ${order.provider_id} ${order.service_type} ${order.price} ${order.currency}: ${outcome.outcome}` +
+          (outcome.outcome === "rejected" ? ` (${outcome.reason}: ${outcome.message})` : "")
+      )))
+
+  return Procurement.of({
+    order: place,
+    depth: (executorId) => Effect.sync(() => inFlight.get(executorId) ?? 0)
+  })
+})
+
+/** Procurement as a layer. */
+export const layer: Layer.Layer<Procurement, never, OfferCatalog | ExecutorChains | Settlement> = Layer.effect(Procurement, make)
+
+/** The `procurement.order` capability service. */
+export class ProcurementOrder extends Context.Tag("orbiplex/capability/ProcurementOrder")<ProcurementOrder, Capability>() {}
+
+/** `procurement.order` over the procurement service; the intent's deadline bounds the whole order. */
+export const capabilityLayer: Layer.Layer<ProcurementOrder, never, Procurement> = Layer.effect(
+  ProcurementOrder,
+  Effect.map(Procurement, (procurement) =>
+    makeCapability({
+      id: "procurement.order",
+      description: "buy one piece of priced service work from a provider in the catalog (validated, dispatched, settled)",
+      input: OrderInput,
+      output: OrderOutcome,
+      run: (input, context) =>
+        procurement.order(input, { correlationId: context.correlationId, deadline: context.deadline }).pipe(
+          Effect.mapError((error) => new CapabilityFailed({ capability: "procurement.order", detail: error.message }))
+        )
+    }))
+)

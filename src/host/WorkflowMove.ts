@@ -1,0 +1,91 @@
+/**
+ * One invocation of Arca for one move of a run (docs/modules.md §3.8): the envelope (hook
+ * `workflow.event`, correlation = run id, the outcomes of the last decision's intents), sent through
+ * the invocation client, which waits for a restarting module within the hook's deadline. A failure
+ * that may pass by itself (the module crashed, is restarting, timed out) is tried again, as a
+ * `resume`; a deterministic one (an answer too large or not a decision) is not.
+ */
+import { randomUUID } from "node:crypto"
+import { Clock, Duration, Effect, Either } from "effect"
+import type { MiddlewareDecision } from "../contract/Decision.js"
+import type { IntentResult, WorkflowEnvelope } from "../contract/Envelope.js"
+import type { JsonObject } from "../contract/Json.js"
+import type { ModuleEntry } from "../contract/ModuleEntry.js"
+import type { Hook } from "../middleware/Hook.js"
+import type { ModuleClient } from "../supervisor/ModuleClient.js"
+import { isTransient, WORKFLOW_HOOK } from "./WorkflowRun.js"
+
+/** What one move's invocation needs. */
+export interface MoveInvocation {
+  readonly client: ModuleClient["Type"]
+  readonly entry: ModuleEntry
+  readonly hook: Hook
+  /** Invocations tried at most. */
+  readonly attempts: number
+  readonly runId: string
+  /** The number of the move being made. */
+  readonly move: number
+  /** The payload for an event kind at a clock reading. */
+  readonly payloadOf: (kind: string, atMs: number) => JsonObject
+  readonly kind: string
+  readonly results: ReadonlyArray<IntentResult>
+  /** Reports a failed attempt (`host/arca-unavailable`). */
+  readonly emit: (source: "host", event: string, detail: JsonObject) => Effect.Effect<void>
+}
+
+/** Arca answered: its decision, the payload it answered and when it was sent. */
+export interface Answered {
+  readonly _tag: "Answered"
+  readonly decision: MiddlewareDecision
+  readonly payload: JsonObject
+  readonly at: number
+}
+
+/** Arca could not be reached (or answered nothing usable) within the attempts. */
+export interface Unavailable {
+  readonly _tag: "Unavailable"
+  readonly lastError: string
+}
+
+/** Invokes Arca for one move, retrying through a crash or restart of the module. */
+export const invokeMove = (input: MoveInvocation): Effect.Effect<Answered | Unavailable> =>
+  Effect.gen(function*() {
+    const { entry, hook } = input
+    let kind = input.kind
+    let lastError = ""
+    for (let attempt = 1; attempt <= input.attempts; attempt++) {
+      const at = yield* Clock.currentTimeMillis
+      const payload = input.payloadOf(kind, at)
+      const envelope: WorkflowEnvelope = {
+        schema_version: "workflow-envelope.v1",
+        envelope_id: `env_${randomUUID()}`,
+        hook: WORKFLOW_HOOK,
+        correlation_id: input.runId,
+        payload,
+        annotations: {},
+        intent_results: input.results,
+        trace: {
+          causality_id: `cause:${input.runId}:${input.move}`,
+          hop: 0,
+          component_path: [{ component_id: entry.component_id, executor_kind: entry.kind }]
+        },
+        deadline_ms: hook.deadlineMs
+      }
+      const answer = yield* Effect.either(
+        input.client.invoke(entry.id, envelope, { timeoutMs: hook.deadlineMs, whileRestarting: "wait" })
+      )
+      if (Either.isRight(answer)) return { _tag: "Answered", decision: answer.right, payload, at } satisfies Answered
+      lastError = answer.left.message
+      yield* input.emit("host", "host/arca-unavailable", {
+        executor_id: entry.id,
+        attempt,
+        attempts: input.attempts,
+        error: lastError
+      })
+      if (!isTransient(answer.left)) break
+      // Arca restarted (or is restarting): it lost nothing, but tell it this is a resumption.
+      kind = "resume"
+      yield* Effect.sleep(Duration.millis(Math.min(2_000, 100 * 2 ** (attempt - 1))))
+    }
+    return { _tag: "Unavailable", lastError } satisfies Unavailable
+  })
