@@ -9,9 +9,9 @@
  * same restart `Schedule` with its budget, and the same lifecycle facts. Readiness is the provider's
  * `health_url` answering 200; health checks while serving restart it after `failure_threshold`.
  */
-import { Cause, Clock, DateTime, Deferred, Duration, Effect, Fiber, FiberRef, Option, Ref, Schedule, type Scope, Stream, SubscriptionRef } from "effect"
-import { type Announcement, decodeAnnouncementLine } from "../contract/Announcement.js"
+import { Cause, Clock, DateTime, Duration, Effect, Fiber, FiberRef, Option, Ref, Schedule, type Scope, Stream, SubscriptionRef } from "effect"
 import { type FactCause, LifecycleFact, type ModuleState } from "../contract/LifecycleFact.js"
+import { announcedOrigin, watchChildOutput } from "../supervisor/ChildOutput.js"
 import { describeExit, spawnChild } from "../supervisor/ChildProcess.js"
 import { LifecycleLog } from "../supervisor/LifecycleLog.js"
 import { preflight } from "../supervisor/Preflight.js"
@@ -138,22 +138,7 @@ export const supervise = Effect.fn("ProviderProcess.supervise")(function*(entry:
           graceMs: entry.stop.grace_ms
         }).pipe(Effect.mapError((e) => fail(`cannot start ${e.executable}: ${e.reason}`, true)))
         yield* SubscriptionRef.update(status, (s) => ({ ...s, pid: child.pid }))
-        const announced = yield* Deferred.make<Announcement>()
-        const tagged = (stream: "stdout" | "stderr") => (line: string) =>
-          Effect.logInfo(line).pipe(Effect.annotateLogs({ module: component, stream }))
-        yield* child.stdoutLines.pipe(
-          Stream.runForEach((line) =>
-            Effect.flatMap(Deferred.isDone(announced), (done) =>
-              done ? tagged("stdout")(line) : Option.match(decodeAnnouncementLine(line), {
-                onNone: () => tagged("stdout")(line),
-                onSome: (announcement) => Deferred.succeed(announced, announcement)
-              }))
-          ),
-          Effect.forkScoped
-        )
-        yield* child.stderrLines.pipe(Stream.runForEach(tagged("stderr")), Effect.forkScoped)
-        // Registered after the drains, so it runs before them: the child stops while its pipes are read.
-        yield* Effect.addFinalizer(() => child.stop)
+        const awaitAnnouncement = yield* watchChildOutput(child, component)
         const orExit = <A>(effect: Effect.Effect<A, StartFailure>) =>
           Effect.raceFirst(
             effect,
@@ -162,12 +147,12 @@ export const supervise = Effect.fn("ProviderProcess.supervise")(function*(entry:
         const deadline = spawnedAt + entry.startup_timeout
         const left = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, deadline - now)))
         const origin = announcesPort(entry)
-          ? yield* orExit(Deferred.await(announced).pipe(
+          ? yield* orExit(awaitAnnouncement.pipe(
             Effect.timeoutFail({
               duration: entry.startup_timeout,
               onTimeout: () => fail(`no {"event":"listening",...} line on stdout within ${entry.startup_timeout} ms; a provider on port 0 must announce its port`)
             }),
-            Effect.map((a) => `http://${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`)
+            Effect.map(announcedOrigin)
           ))
           : invokeUrl.origin
         const lastHealth = yield* Ref.make("no answer yet")

@@ -1,19 +1,18 @@
 /**
  * HTTP for provider calls: one undici `Agent` (keep-alive pool) owned by the layer's scope, each
- * request inside `Effect.async` with an `AbortController`, so an interrupted call (its timeout, its
- * caller) aborts the request. Same pattern as the supervisor's `LoopbackTransport`, which measured
- * `@effect/platform` HttpClient at ~0.25 ms extra per loopback call; this one also serves remote
- * providers (any http/https origin), health checks (GET), and reports the transport error code.
+ * request sent by the core it shares with the supervisor's `LoopbackTransport` (`Effect.async`, an
+ * `AbortController` so an interrupted call aborts its request, a bounded body read). This one also
+ * serves remote providers (any http/https origin) and health checks (GET), and reports the
+ * transport error code.
  */
 import { Context, Effect, Layer } from "effect"
 import { Agent } from "undici"
+import { type HttpAnswer, makeSendRequest, type RequestFailures } from "../internal/UndiciRequest.js"
 
-/** An HTTP answer, its body read within the byte limit. */
-export interface HttpAnswer {
-  readonly status: number
-  readonly retryAfter: string | undefined
-  readonly body: string
-}
+export type {
+  /** An HTTP answer, its body read within the byte limit. */
+  HttpAnswer
+} from "../internal/UndiciRequest.js"
 
 /** Why a request got no usable answer. */
 export type TransportFailure =
@@ -40,25 +39,6 @@ export class ProviderTransport extends Context.Tag("orbiplex/ProviderTransport")
   readonly request: (request: HttpRequest) => Effect.Effect<HttpAnswer, TransportFailure>
 }>() {}
 
-const decoder = new TextDecoder()
-
-const readLimited = async (body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | undefined> => {
-  const chunks: Array<Uint8Array> = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.byteLength
-    if (size > maxBytes) return undefined
-    chunks.push(chunk)
-  }
-  const joined = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    joined.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return decoder.decode(joined)
-}
-
 const describeFailure = (error: unknown): string => {
   if (error instanceof Error) {
     const code = "code" in error && typeof error.code === "string" ? error.code : undefined
@@ -68,6 +48,12 @@ const describeFailure = (error: unknown): string => {
   return String(error)
 }
 
+const failures: RequestFailures<TransportFailure> = {
+  tooLarge: (limits) => ({ _tag: "TooLarge", limit: limits.maxBytes }),
+  timedOut: (limits) => ({ _tag: "TimedOut", timeoutMs: limits.timeoutMs }),
+  transport: (error) => ({ _tag: "Transport", detail: describeFailure(error) })
+}
+
 /** Builds the transport over one Agent, destroyed with the scope. */
 export const make = Effect.gen(function*() {
   const agent = yield* Effect.acquireRelease(
@@ -75,44 +61,10 @@ export const make = Effect.gen(function*() {
     Effect.sync(() => new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 10_000, pipelining: 1 })),
     (agent) => Effect.promise(() => agent.destroy())
   )
+  const send = makeSendRequest(agent, failures)
+  // The request carries its own limits (maxBytes, timeoutMs), so it is passed as them.
   return ProviderTransport.of({
-    request: (req) =>
-      Effect.async<HttpAnswer, TransportFailure>((resume) => {
-        const controller = new AbortController()
-        const timer = setTimeout(() => controller.abort(), req.timeoutMs)
-        agent.request({
-          origin: req.origin,
-          path: req.path,
-          method: req.method,
-          headers: req.headers,
-          body: req.body ?? null,
-          signal: controller.signal
-        }).then(async (response) => {
-          const declared = Number(response.headers["content-length"])
-          if (Number.isFinite(declared) && declared > req.maxBytes) {
-            response.body.destroy()
-            return resume(Effect.fail({ _tag: "TooLarge", limit: req.maxBytes }))
-          }
-          // undici frames the body by its content-length, so a declared length bounds what is read.
-          const text = Number.isFinite(declared)
-            ? await response.body.text()
-            : await readLimited(response.body, req.maxBytes)
-          if (text === undefined) {
-            response.body.destroy()
-            return resume(Effect.fail({ _tag: "TooLarge", limit: req.maxBytes }))
-          }
-          const retryAfter = response.headers["retry-after"]
-          resume(Effect.succeed({
-            status: response.statusCode,
-            retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-            body: text
-          }))
-        }).catch((error: unknown) => {
-          if (controller.signal.aborted) return resume(Effect.fail({ _tag: "TimedOut", timeoutMs: req.timeoutMs }))
-          resume(Effect.fail({ _tag: "Transport", detail: describeFailure(error) }))
-        }).finally(() => clearTimeout(timer))
-        return Effect.sync(() => controller.abort())
-      })
+    request: (req) => send(req.method, req.origin, req.path, req.headers, req.body ?? null, req)
   })
 })
 

@@ -1,30 +1,14 @@
 /**
- * JSON values and their canonical text: the cache key of a call is the module plus the canonical JSON of
+ * Canonical JSON text: the cache key of a call is the module plus the canonical JSON of
  * its input (CONTRACTS §3.5), so two inputs that differ only in key order must give the same text.
  */
-import { Schema } from "effect"
-
-/** Any JSON value, as a decoded config or wire body holds it. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | ReadonlyArray<JsonValue>
-  | { readonly [key: string]: JsonValue }
-
-/** Schema of any JSON value (finite numbers only, as JSON has no NaN or Infinity). */
-export const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
-  Schema.Null,
-  Schema.Boolean,
-  Schema.Finite,
-  Schema.String,
-  Schema.Array(Schema.suspend((): Schema.Schema<JsonValue> => JsonValue)),
-  Schema.Record({ key: Schema.String, value: Schema.suspend((): Schema.Schema<JsonValue> => JsonValue) })
-).annotations({ identifier: "JsonValue", description: "any JSON value" })
-
-/** Guard for values that may stand where any JSON value is expected. */
-export const isJsonValue: (u: unknown) => u is JsonValue = Schema.is(JsonValue)
+// JSON itself is defined once, in contract/Json.ts; resilience keeps importing these names from here.
+export {
+  /** Guard for values that may stand where any JSON value is expected. */
+  isJson as isJsonValue,
+  /** Any JSON value, as a decoded config or wire body holds it (type and schema; decoding does not copy). */
+  Json as JsonValue
+} from "../contract/Json.js"
 
 const hasToJson = (value: object): value is { toJSON: () => unknown } =>
   "toJSON" in value && typeof value.toJSON === "function"

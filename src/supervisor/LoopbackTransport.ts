@@ -1,19 +1,17 @@
 /**
- * The invocation hot path's HTTP: undici's keep-alive pool, called inside `Effect.async` so an
- * interrupted call aborts its request. Measured on this machine, `@effect/platform` HttpClient
- * added ~0.25 ms per loopback call (request/response wrappers, scope, tracing headers) on top of
- * undici itself, which alone would spend the whole "at most 2x raw" budget; readiness, init and
- * health stay on HttpClient, where a quarter of a millisecond does not matter.
+ * The invocation hot path's HTTP: undici's keep-alive pool, each POST sent by the core it shares with
+ * `ProviderTransport` (`Effect.async`, an `AbortController` so an interrupted call aborts its
+ * request, a bounded body read). Measured on this machine, `@effect/platform` HttpClient added
+ * ~0.25 ms per loopback call (request/response wrappers, scope, tracing headers) on top of undici
+ * itself, which alone would spend the whole "at most 2x raw" budget; readiness, init and health stay
+ * on HttpClient, where a quarter of a millisecond does not matter.
  */
 import { Context, Effect, Layer } from "effect"
-import { Agent, errors } from "undici"
+import { Agent } from "undici"
+import { type HttpAnswer, makeSendRequest, type RequestFailures } from "../internal/UndiciRequest.js"
 
 /** A loopback POST's answer, its body read within the byte limit. */
-export interface LoopbackAnswer {
-  readonly status: number
-  readonly retryAfter: string | undefined
-  readonly body: string
-}
+export type LoopbackAnswer = HttpAnswer
 
 /** Why a POST got no usable answer. */
 export type LoopbackFailure =
@@ -32,24 +30,13 @@ export class LoopbackTransport extends Context.Tag("orbiplex/LoopbackTransport")
   ) => Effect.Effect<LoopbackAnswer, LoopbackFailure>
 }>() {}
 
-const decoder = new TextDecoder()
+const tooLarge: LoopbackFailure = { _tag: "TooLarge" }
+const timedOut: LoopbackFailure = { _tag: "TimedOut" }
 
-const readLimited = async (body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | undefined> => {
-  const chunks: Array<Uint8Array> = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.byteLength
-    if (size > maxBytes) return undefined
-    chunks.push(chunk)
-  }
-  if (chunks.length === 1 && chunks[0] !== undefined) return decoder.decode(chunks[0])
-  const joined = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    joined.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return decoder.decode(joined)
+const failures: RequestFailures<LoopbackFailure> = {
+  tooLarge: () => tooLarge,
+  timedOut: () => timedOut,
+  transport: (error) => ({ _tag: "Transport", detail: error instanceof Error ? error.message : String(error) })
 }
 
 /** Builds the transport over one undici Agent, closed with the scope. */
@@ -59,42 +46,10 @@ export const make = Effect.gen(function*() {
     Effect.sync(() => new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 10_000, pipelining: 1 })),
     (agent) => Effect.promise(() => agent.destroy())
   )
+  const send = makeSendRequest(agent, failures)
   return LoopbackTransport.of({
     post: (origin, path, headers, body, limits) =>
-      Effect.async<LoopbackAnswer, LoopbackFailure>((resume) => {
-        const controller = new AbortController()
-        const timer = setTimeout(() => controller.abort(), limits.timeoutMs)
-        agent.request({
-          origin,
-          path,
-          method: "POST",
-          headers: { ...headers, "content-type": "application/json" },
-          body,
-          signal: controller.signal
-        }).then(async (response) => {
-          const declared = Number(response.headers["content-length"])
-          if (Number.isFinite(declared) && declared > limits.maxBytes) {
-            response.body.destroy()
-            return resume(Effect.fail({ _tag: "TooLarge" }))
-          }
-          const text = await readLimited(response.body, limits.maxBytes)
-          if (text === undefined) {
-            response.body.destroy()
-            return resume(Effect.fail({ _tag: "TooLarge" }))
-          }
-          const retryAfter = response.headers["retry-after"]
-          resume(Effect.succeed({
-            status: response.statusCode,
-            retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-            body: text
-          }))
-        }).catch((error: unknown) => {
-          if (controller.signal.aborted) return resume(Effect.fail({ _tag: "TimedOut" }))
-          const detail = error instanceof errors.UndiciError || error instanceof Error ? error.message : String(error)
-          resume(Effect.fail({ _tag: "Transport", detail }))
-        }).finally(() => clearTimeout(timer))
-        return Effect.sync(() => controller.abort())
-      })
+      send("POST", origin, path, { ...headers, "content-type": "application/json" }, body, limits)
   })
 })
 

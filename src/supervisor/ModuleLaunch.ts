@@ -6,8 +6,7 @@
  * step named, which closes the scope, which stops the process.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Deferred, Duration, Effect, Either, Option, Ref, Schedule, type Scope, Stream } from "effect"
-import { Announcement, decodeAnnouncementLine } from "../contract/Announcement.js"
+import { Clock, Duration, Effect, Either, Ref, Schedule, type Scope } from "effect"
 import {
   HOST_API_VERSION,
   majorOf,
@@ -20,6 +19,7 @@ import { formatProblems, problemsOf } from "../contract/Problems.js"
 import { Schema } from "effect"
 import { type Child, describeExit, spawnChild } from "./ChildProcess.js"
 import { AUTH_HEADER, childEnvironment, makeLaunchToken } from "./ChildEnvironment.js"
+import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
 import { preflight } from "./Preflight.js"
 import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
 
@@ -69,24 +69,7 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
     graceMs: entry.stop.grace_ms
   }).pipe(Effect.mapError((error) => fail("spawn", `cannot start ${error.executable}: ${error.reason}`, "check launch.executable and launch.cwd", true)))
 
-  const announced = yield* Deferred.make<Announcement>()
-  const tagged = (stream: "stdout" | "stderr") => (line: string) =>
-    Effect.logInfo(line).pipe(Effect.annotateLogs({ module: entry.component_id, stream }))
-  yield* child.stdoutLines.pipe(
-    Stream.runForEach((line) =>
-      Effect.flatMap(Deferred.isDone(announced), (done) =>
-        done ? tagged("stdout")(line) : Option.match(decodeAnnouncementLine(line), {
-          onNone: () => tagged("stdout")(line),
-          onSome: (announcement) => Deferred.succeed(announced, announcement)
-        }))
-    ),
-    Effect.forkScoped
-  )
-  yield* child.stderrLines.pipe(Stream.runForEach(tagged("stderr")), Effect.forkScoped)
-  // Finalizers run in reverse: stop the child before the drains above are interrupted. Interrupting a
-  // drain closes its pipe, and a module that logs while it shuts down would then die of EPIPE (or,
-  // with the Python SDK, never finish stopping) instead of exiting cleanly on SIGTERM.
-  yield* Effect.addFinalizer(() => child.stop)
+  const awaitAnnouncement = yield* watchChildOutput(child, entry.component_id)
 
   // Every wait below also ends the moment the child exits: a dead module is reported at once.
   const orExit = <A, E>(step: StartStep, effect: Effect.Effect<A, E>) =>
@@ -100,7 +83,7 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
 
   const announcement = yield* orExit(
     "announce",
-    Deferred.await(announced).pipe(
+    awaitAnnouncement.pipe(
       Effect.timeoutFail({
         duration: entry.http.startup_timeout_ms,
         onTimeout: () =>
@@ -111,9 +94,7 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
   if (!isLoopback(announcement.host)) {
     return yield* fail("announce", `the module announced host ${announcement.host}`, "modules must listen on loopback only (127.0.0.1 or ::1)", true)
   }
-  const baseUrl = announcement.host.includes(":")
-    ? `http://[${announcement.host}]:${announcement.port}`
-    : `http://${announcement.host}:${announcement.port}`
+  const baseUrl = announcedOrigin(announcement)
 
   const readyOnce = client.get(baseUrl + entry.http.ready_path).pipe(
     Effect.flatMap((response) => response.status === 200 ? Effect.void : Effect.fail(`answered ${response.status}`)),

@@ -19,9 +19,9 @@ import json
 from datetime import datetime
 
 from orbiplex_sdk import decisions
+from orbiplex_sdk.checks import Problems
 
 from . import refs, state as states, transitions
-from .checks import Problems
 from .patch import diff
 from .template import DEFAULT_TIMEOUT_MS, Retry, Step, Workflow, parse as parse_template
 

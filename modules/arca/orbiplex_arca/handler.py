@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from orbiplex_sdk import ModuleError, decisions
+from orbiplex_sdk.checks import Problems
 
 from . import engine
-from .checks import Problems
 from .template import DEFAULT_TIMEOUT_MS, Retry, retry_policy
 
 #: The hook Arca answers; any other hook gets ``defer``.

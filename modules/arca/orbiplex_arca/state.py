@@ -3,7 +3,8 @@ changed by intent results. Arca keeps no state of its own: this document travels
 envelope, and the host persists it (docs/modules.md, "Workflow state")."""
 from __future__ import annotations
 
-from .checks import Problems, is_int
+from orbiplex_sdk.checks import Problems, is_int
+
 from .patch import without_nulls
 from .template import Step, Workflow
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from orbiplex_sdk.checks import Problems, is_int
+
 from . import refs
-from .checks import Problems, is_int
 
 TEMPLATE_FORMAT = "arca-workflow-template.v1"
 STEP_KINDS = ("remote-paid", "local")

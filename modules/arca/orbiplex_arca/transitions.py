@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .checks import Problems
+from orbiplex_sdk.checks import Problems
+
 from .template import TERM_KEYS, Workflow, is_valid_price
 
 if TYPE_CHECKING:

@@ -1,12 +1,8 @@
 """Tests of Orbiplex Arca: its logic as plain functions, and the module as a real child process.
 
-Run with every module test: ``python3 -m unittest discover -s modules -p "test_*.py" -t modules``.
+Run with every module test: ``python3 -m unittest discover -s modules -p "test_*.py" -t modules``
+(``-t modules`` makes ``modules/`` the import root, where the set-up shared with the SDK's tests lives).
 """
-import os
-import sys
+from sdk.python.tests.module_support import module_paths
 
-MODULE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODULES = os.path.dirname(MODULE_DIR)
-for _path in (MODULES, os.path.join(MODULES, "sdk", "python"), MODULE_DIR):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+MODULE_DIR = module_paths(__file__)

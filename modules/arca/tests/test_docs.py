@@ -1,27 +1,12 @@
 """docs/modules.md is the protocol the host is built from: its Arca examples must be what Arca does."""
-import json
-import os
-import re
 import unittest
+
+from sdk.python.tests.module_support import doc_block
 
 from orbiplex_arca import handler, template as templates
 
-from . import MODULES
 from .host import Host, morning_template
 from .test_engine import failing
-
-DOC = os.path.join(os.path.dirname(MODULES), "docs", "modules.md")
-
-
-def json_blocks() -> list:
-    with open(DOC, encoding="utf-8") as handle:
-        return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", handle.read(), re.S)]
-
-
-def block(test: unittest.TestCase, predicate) -> dict:
-    found = [b for b in json_blocks() if predicate(b)]
-    test.assertEqual(len(found), 1, "docs/modules.md should hold exactly one such example")
-    return found[0]
 
 
 class FakeContext:
@@ -31,20 +16,20 @@ class FakeContext:
 
 class ArcaDocTest(unittest.TestCase):
     def test_the_retry_move_example_is_exact(self) -> None:
-        expected = block(self, lambda b: b.get("schema_version") == "middleware-decision.v1")
+        expected = doc_block(self, lambda b: b.get("schema_version") == "middleware-decision.v1")
         host = Host(params={"date": "2026-03-30"}, answer=failing({"news-2"}, times=1))
         host.call()
         self.assertEqual(host.call(), expected)
 
     def test_the_procurement_order_example(self) -> None:
-        expected = block(self, lambda b: "step_id" in b and "provider_id" in b)
+        expected = doc_block(self, lambda b: "step_id" in b and "provider_id" in b)
         host = Host(params={"date": "2026-03-30"})
         host.call()
         order = host.orders()[0]
         self.assertEqual(order, {key: value for key, value in expected.items() if key != "offer_id"})
 
     def test_the_story_006_config_matches_the_shipped_template(self) -> None:
-        config = block(self, lambda b: "modules" in b)
+        config = doc_block(self, lambda b: "modules" in b)
         offered = {}
         for entry in config["modules"]:
             if entry.get("bundled") == "dator":

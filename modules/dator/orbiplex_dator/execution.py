@@ -15,8 +15,8 @@ import json
 from string import Template
 
 from orbiplex_sdk import decisions
+from orbiplex_sdk.checks import Problems
 
-from .checks import Problems
 from .offers import refuse
 from .profile import Profile, Service
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .checks import Problems, is_int
+from orbiplex_sdk.checks import Problems, is_int
 
 #: How the price of a service is counted (``pricing.unit_kind``).
 UNIT_KINDS = ("item", "chars", "tokens", "seconds")

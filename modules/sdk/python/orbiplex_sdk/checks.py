@@ -1,5 +1,6 @@
-"""Validation helpers: every problem is collected with the path of the field, what was expected and
-what arrived, so one answer lists them all (the host and operators fix them in one pass)."""
+"""Validation helpers for a module's settings and payloads: every problem is collected with the path
+of the field, what was expected and what arrived, so one answer lists them all (the host and
+operators fix them in one pass). Shared by the bundled modules (Dator, Arca)."""
 from __future__ import annotations
 
 import json

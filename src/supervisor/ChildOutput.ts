@@ -1,0 +1,41 @@
+/**
+ * A launched child's output and its announcement (CONTRACTS §1.2), shared by module launches
+ * (`ModuleLaunch`) and supervised providers (`ProviderProcess`): both children print the same
+ * listening line and must have both pipes drained for their whole life.
+ */
+import { Deferred, Effect, Option, Stream } from "effect"
+import { type Announcement, decodeAnnouncementLine } from "../contract/Announcement.js"
+import type { Child } from "./ChildProcess.js"
+
+/**
+ * Drains `child`'s stdout and stderr in the caller's scope, logging every line tagged with
+ * `component`, except the first announcement on stdout, which the returned effect waits for. Also
+ * registers `child.stop` on the scope, after the drains, so that it runs before them.
+ */
+export const watchChildOutput = Effect.fn("ChildOutput.watch")(function*(child: Child, component: string) {
+  const announced = yield* Deferred.make<Announcement>()
+  const tagged = (stream: "stdout" | "stderr") => (line: string) =>
+    Effect.logInfo(line).pipe(Effect.annotateLogs({ module: component, stream }))
+  yield* child.stdoutLines.pipe(
+    Stream.runForEach((line) =>
+      Effect.flatMap(Deferred.isDone(announced), (done) =>
+        done ? tagged("stdout")(line) : Option.match(decodeAnnouncementLine(line), {
+          onNone: () => tagged("stdout")(line),
+          onSome: (announcement) => Deferred.succeed(announced, announcement)
+        }))
+    ),
+    Effect.forkScoped
+  )
+  yield* child.stderrLines.pipe(Stream.runForEach(tagged("stderr")), Effect.forkScoped)
+  // Finalizers run in reverse: stop the child before the drains above are interrupted. Interrupting a
+  // drain closes its pipe, and a child that logs while it shuts down would then die of EPIPE (or,
+  // with the Python SDK, never finish stopping) instead of exiting cleanly on SIGTERM.
+  yield* Effect.addFinalizer(() => child.stop)
+  return Deferred.await(announced)
+})
+
+/** The origin an announcement names: `http://127.0.0.1:47113`, or `http://[::1]:47113` for IPv6. */
+export const announcedOrigin = (announcement: Announcement): string =>
+  announcement.host.includes(":")
+    ? `http://[${announcement.host}]:${announcement.port}`
+    : `http://${announcement.host}:${announcement.port}`
