@@ -59,17 +59,32 @@ export const make = (dataDir: string) => {
           await Fs.rename(temp, file)
         })),
     load: (workflowId) =>
-      Effect.flatMap(fileOf(workflowId), (file) =>
-        attempt(workflowId, async () => {
-          const text = await Fs.readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-            if (error.code === "ENOENT") return undefined
-            throw error
-          })
-          if (text === undefined) return Option.none()
-          const parsed: unknown = JSON.parse(text)
-          if (!isJsonObject(parsed)) throw new Error(`${file} does not hold a JSON object`)
-          return Option.some(parsed)
-        })),
+      Effect.gen(function*() {
+        const file = yield* fileOf(workflowId)
+        const text = yield* Effect.tryPromise({
+          try: () => Fs.readFile(file, "utf8"),
+          catch: (error) => error
+        }).pipe(
+          Effect.map(Option.some),
+          // No file yet is an ordinary answer: the run was never saved.
+          Effect.catchIf(
+            (error) => error instanceof Error && "code" in error && error.code === "ENOENT",
+            () => Effect.succeedNone
+          ),
+          Effect.mapError((error) =>
+            new WorkflowStoreError({ workflowId, reason: error instanceof Error ? error.message : String(error) })
+          )
+        )
+        if (Option.isNone(text)) return Option.none()
+        const parsed = yield* Effect.try({
+          try: (): unknown => JSON.parse(text.value),
+          catch: () => new WorkflowStoreError({ workflowId, reason: `${file} is not valid JSON` })
+        })
+        if (!isJsonObject(parsed)) {
+          return yield* new WorkflowStoreError({ workflowId, reason: `${file} does not hold a JSON object` })
+        }
+        return Option.some(parsed)
+      }),
     list: attempt("*", async () => {
       const names = await Fs.readdir(dir).catch(() => [])
       return names.filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -".json".length)).sort()
