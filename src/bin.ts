@@ -9,6 +9,7 @@ import { hookCommand } from "./cli/HookCommand.js"
 import { pipelineCommand } from "./cli/PipelineCommand.js"
 import { providerCommand } from "./cli/ProviderCommand.js"
 import { startCommand } from "./cli/StartCommand.js"
+import { moduleCommand, statusCommand } from "./cli/StatusCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
 import { workflowCommand } from "./cli/WorkflowCommand.js"
 import * as LineLogger from "./internal/LineLogger.js"
@@ -16,7 +17,7 @@ import { HOST_VERSION } from "./OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand])
 )
 
 const cli = Command.run(orbiplex, { name: "orbiplex", version: HOST_VERSION })

@@ -113,6 +113,12 @@ export type { ProviderHealth } from "./provider/ProviderRegistry.js"
 export { CallOptions, lint as lintCallOptions } from "./resilience/CallOptions.js"
 export { CallPolicies } from "./resilience/CallPolicies.js"
 
+// Operator API
+export * as OperatorApi from "./operator/OperatorApi.js"
+export { OperatorServer } from "./operator/OperatorApi.js"
+export { ListenAddress, OperatorConfig } from "./operator/OperatorConfig.js"
+export { makeOperatorClient, OperatorRequestFailed, OperatorUnreachable } from "./operator/OperatorClient.js"
+
 // Supervision
 export {
   InvokeTimedOut,

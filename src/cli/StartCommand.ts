@@ -6,6 +6,7 @@ import { Command } from "@effect/cli"
 import { Effect, Layer } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
 import { enabledModules } from "../config/NodeConfig.js"
+import * as OperatorApi from "../operator/OperatorApi.js"
 import * as OrbiplexNode from "../OrbiplexNode.js"
 import * as PipelineNode from "../pipeline/PipelineNode.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
@@ -22,7 +23,9 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
     )
     // Providers and pipelines run beside the supervised modules and share their lifecycle log.
     const node = PipelineNode.layerConfig(file, nodeConfig).pipe(Layer.provideMerge(OrbiplexNode.layerExchange(nodeConfig)))
-    return yield* Layer.launch(node).pipe(
+    // The operator API (when `operator.listen` is set) serves over the node's own services.
+    const served = OperatorApi.layerConfig(nodeConfig.operator).pipe(Layer.provideMerge(node))
+    return yield* Layer.launch(served).pipe(
       Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level))
     )
   })).pipe(Command.withDescription("run the node: supervise the configured modules until interrupted"))

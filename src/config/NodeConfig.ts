@@ -6,6 +6,7 @@ import { ModuleEntry } from "../contract/ModuleEntry.js"
 import { CatalogConfig, defaultExchange, ProcurementConfig, WorkflowConfig } from "../host/ExchangeConfig.js"
 import { CapabilitiesConfig, defaultCapabilities } from "../host/HostCapabilities.js"
 import { HooksConfig } from "../middleware/HookConfig.js"
+import { OperatorConfig } from "../operator/OperatorConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"
 
 /** Log levels an operator may pick. */
@@ -29,6 +30,7 @@ export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   catalog: Schema.optionalWith(CatalogConfig, { default: () => defaultExchange.catalog }),
   procurement: Schema.optionalWith(ProcurementConfig, { default: () => defaultExchange.procurement }),
   workflow: Schema.optionalWith(WorkflowConfig, { default: () => defaultExchange.workflow }),
+  operator: Schema.optionalWith(OperatorConfig, { default: () => ({}) }),
   providers: Schema.optionalWith(Schema.Array(ProviderEntry), { default: () => [] }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
