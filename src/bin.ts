@@ -2,7 +2,7 @@
 /**
  * The `orbiplex` command line: config → layers → NodeRuntime.runMain.
  */
-import { Command } from "@effect/cli"
+import { Command, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect } from "effect"
 import { hookCommand } from "./cli/HookCommand.js"
@@ -20,6 +20,16 @@ const orbiplex = Command.make("orbiplex").pipe(
   Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand])
 )
 
+/** The operator-facing text of a failure: its message (and the cause's, for platform errors that wrap one). */
+const describeFailure = (failure: unknown): string => {
+  if (!(failure instanceof Error) && !(typeof failure === "object" && failure !== null && "message" in failure)) {
+    return String(failure)
+  }
+  const message = String(failure.message)
+  const cause = "cause" in failure && failure.cause instanceof Error ? failure.cause.message : undefined
+  return cause === undefined || message.includes(cause) ? message : `${message}: ${cause}`
+}
+
 const cli = Command.run(orbiplex, { name: "orbiplex", version: HOST_VERSION })
 
 cli(process.argv).pipe(
@@ -30,10 +40,10 @@ cli(process.argv).pipe(
       : Cause.failureOption(cause).pipe((failure) =>
         failure._tag === "None"
           ? Console.error(Cause.pretty(cause))
-          : failure.value instanceof Error
-          ? Console.error(failure.value.message)
           // @effect/cli has already printed its own usage errors.
-          : Effect.void
+          : ValidationError.isValidationError(failure.value)
+          ? Effect.void
+          : Console.error(describeFailure(failure.value))
       )
   ),
   Effect.provide(NodeContext.layer),

@@ -192,10 +192,27 @@ export const makeApp = (
   )
 }
 
+/** The operator API could not listen (most often: the port is taken by another node). */
+export class OperatorListenFailed extends Schema.TaggedError<OperatorListenFailed>()("OperatorListenFailed", {
+  address: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `cannot serve the operator API on ${this.address}: ${this.reason}. Another node may be running: ` +
+      `stop it, or set "operator": {"listen": "127.0.0.1:<free port>"} (port 0 picks one)`
+  }
+}
+
+const listenFailed = (listen: ListenAddress) => (error: HttpServerError.ServeError) =>
+  new OperatorListenFailed({
+    address: baseUrl(listen),
+    reason: error.cause instanceof Error ? error.cause.message : String(error.cause)
+  })
+
 /** Serves the operator API on `settings.listen` for the lifetime of the layer's scope. */
 export const layer = (
   settings: OperatorSettings
-): Layer.Layer<OperatorServer, HttpServerError.ServeError, Supervisor | LifecycleLog | TraceStore> =>
+): Layer.Layer<OperatorServer, OperatorListenFailed, Supervisor | LifecycleLog | TraceStore> =>
   Layer.scoped(
     OperatorServer,
     Effect.gen(function*() {
@@ -209,11 +226,12 @@ export const layer = (
       return OperatorServer.of({ address, url })
     })
   ).pipe(
-    Layer.provide(NodeHttpServer.layer(() => Http.createServer(), { host: settings.listen.host, port: settings.listen.port }))
+    Layer.provide(NodeHttpServer.layer(() => Http.createServer(), { host: settings.listen.host, port: settings.listen.port })),
+    Layer.mapError(listenFailed(settings.listen))
   )
 
 /** The operator API when the config sets `listen`; nothing otherwise (the API is off by default). */
 export const layerConfig = (
   config: OperatorConfig | undefined
-): Layer.Layer<never, HttpServerError.ServeError, Supervisor | LifecycleLog | TraceStore> =>
+): Layer.Layer<never, OperatorListenFailed, Supervisor | LifecycleLog | TraceStore> =>
   config?.listen === undefined ? Layer.empty : Layer.discard(layer({ listen: config.listen }))
