@@ -64,11 +64,35 @@ const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
   }
 }
 
+/** The longest line the host holds in memory; a longer one is logged in pieces of this size. */
+export const MAX_LINE_CHARS = 16_384
+
+/**
+ * Breaks runs of text without a newline every `max` characters, so a module that prints without
+ * newlines cannot make the host buffer an unbounded line (nothing is dropped: it arrives in pieces).
+ */
+export const breakLongRuns = (max: number) => (run: number, text: string): readonly [number, string] => {
+  let out = ""
+  let start = 0
+  let current = run
+  for (let index = 0; index < text.length; index++) {
+    if (text[index] === "\n") {
+      current = 0
+    } else if (++current > max) {
+      out += text.slice(start, index) + "\n"
+      start = index
+      current = 1
+    }
+  }
+  return [current, out + text.slice(start)]
+}
+
 const lines = (readable: NodeJS.ReadableStream | null): Stream.Stream<string> =>
   readable === null
     ? Stream.empty
     : NodeStream.fromReadable(() => readable, (error) => error).pipe(
       Stream.decodeText(),
+      Stream.mapAccum(0, breakLongRuns(MAX_LINE_CHARS)),
       Stream.splitLines,
       Stream.catchAll(() => Stream.empty)
     )
