@@ -24,7 +24,7 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
     // Providers and pipelines run beside the supervised modules and share their lifecycle log.
     const node = PipelineNode.layerConfig(file, nodeConfig).pipe(Layer.provideMerge(OrbiplexNode.layerExchange(nodeConfig)))
     // The operator API (when `operator.listen` is set) serves over the node's own services.
-    const served = OperatorApi.layerConfig(nodeConfig.operator).pipe(Layer.provideMerge(node))
+    const served = OperatorApi.withOperatorApi(nodeConfig.operator, node)
     return yield* Layer.launch(served).pipe(
       Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level))
     )

@@ -209,10 +209,16 @@ const listenFailed = (listen: ListenAddress) => (error: HttpServerError.ServeErr
     reason: error.cause instanceof Error ? error.cause.message : String(error.cause)
   })
 
-/** Serves the operator API on `settings.listen` for the lifetime of the layer's scope. */
-export const layer = (
+/** Binds the operator API's loopback socket (before anything is served on it). */
+export const listenLayer = (listen: ListenAddress): Layer.Layer<HttpServer.HttpServer, OperatorListenFailed> =>
+  NodeHttpServer.layer(() => Http.createServer(), { host: listen.host, port: listen.port }).pipe(
+    Layer.mapError(listenFailed(listen))
+  )
+
+/** Serves the operator API on an already bound server, for the lifetime of the layer's scope. */
+export const serveLayer = (
   settings: OperatorSettings
-): Layer.Layer<OperatorServer, OperatorListenFailed, Supervisor | LifecycleLog | TraceStore> =>
+): Layer.Layer<OperatorServer, never, HttpServer.HttpServer | Supervisor | LifecycleLog | TraceStore> =>
   Layer.scoped(
     OperatorServer,
     Effect.gen(function*() {
@@ -225,10 +231,28 @@ export const layer = (
       yield* Effect.logInfo(`operator API listening on ${url}`)
       return OperatorServer.of({ address, url })
     })
-  ).pipe(
-    Layer.provide(NodeHttpServer.layer(() => Http.createServer(), { host: settings.listen.host, port: settings.listen.port })),
-    Layer.mapError(listenFailed(settings.listen))
   )
+
+/** Serves the operator API on `settings.listen` for the lifetime of the layer's scope. */
+export const layer = (
+  settings: OperatorSettings
+): Layer.Layer<OperatorServer, OperatorListenFailed, Supervisor | LifecycleLog | TraceStore> =>
+  serveLayer(settings).pipe(Layer.provide(listenLayer(settings.listen)))
+
+/**
+ * `node` with the operator API on top when the config sets `listen` (off by default). The socket is
+ * bound before `node` is built, so a taken port fails the start before any module is spawned.
+ */
+export const withOperatorApi = <ROut, E, RIn>(
+  config: OperatorConfig | undefined,
+  node: Layer.Layer<ROut, E, RIn>
+): Layer.Layer<ROut, E | OperatorListenFailed, RIn | Exclude<Supervisor | LifecycleLog | TraceStore, ROut>> =>
+  config?.listen === undefined
+    ? node
+    : serveLayer({ listen: config.listen }).pipe(
+      Layer.provideMerge(node),
+      Layer.provide(listenLayer(config.listen))
+    )
 
 /** The operator API when the config sets `listen`; nothing otherwise (the API is off by default). */
 export const layerConfig = (
