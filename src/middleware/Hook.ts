@@ -14,11 +14,10 @@ import { type JsonSchemaDoc, toSchema } from "./JsonSchemaSubset.js"
 /** Checks a payload against a hook's payload schema; returns every problem (empty when it matches). */
 export type PayloadCheck = (payload: unknown) => ReadonlyArray<Problem>
 
-/** A compiled hook. */
-export interface Hook {
+/** What every hook has, built-in or compiled: its name, what it admits, its policies and limits. */
+export interface HookRules {
   readonly name: string
   readonly description: string
-  readonly builtin: boolean
   readonly admits: ReadonlyArray<DecisionKind>
   readonly checkPayload: PayloadCheck
   readonly failurePolicy: FailurePolicy
@@ -27,19 +26,16 @@ export interface Hook {
   readonly deadlineMs: number
   /** Invocations one executor may have per turn when it keeps asking for a `next_step`. */
   readonly maxRounds: number
+}
+
+/** A compiled hook: its rules and its field registry. */
+export interface Hook extends HookRules {
+  readonly builtin: boolean
   readonly fields: FieldRegistry.FieldRegistry
 }
 
 /** What the host knows about a built-in hook before any config. */
-export interface BuiltinHook {
-  readonly name: string
-  readonly description: string
-  readonly admits: ReadonlyArray<DecisionKind>
-  readonly checkPayload: PayloadCheck
-  readonly failurePolicy: FailurePolicy
-  readonly mutationPolicy: MutationPolicy
-  readonly deadlineMs: number
-  readonly maxRounds: number
+export interface BuiltinHook extends HookRules {
   readonly writable: ReadonlyArray<string>
   readonly hostOwned: ReadonlyArray<string>
 }

@@ -8,6 +8,7 @@
 import { Clock, Context, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import { MiddlewareDecision } from "../contract/Decision.js"
 import type { WorkflowEnvelope } from "../contract/Envelope.js"
+import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import { ErrorBody } from "../contract/ErrorBody.js"
 import { formatProblems, problemsOf } from "../contract/Problems.js"
 import { AUTH_HEADER } from "./ChildEnvironment.js"
@@ -23,7 +24,7 @@ import {
 import { layer as LoopbackTransportLayer, type LoopbackAnswer, LoopbackTransport } from "./LoopbackTransport.js"
 import type { RunningModule } from "./ModuleLaunch.js"
 import { isServing, isSettledDown, Supervisor } from "./Supervisor.js"
-import type { UnknownModule } from "./SupervisorError.js"
+import { UnknownModule } from "./SupervisorError.js"
 
 /** Per-call choices. */
 export interface InvokeOptions {
@@ -69,9 +70,10 @@ const CRASH_SETTLE_MS = 1_000
 export const make = Effect.gen(function*() {
   const supervisor = yield* Supervisor
   const transport = yield* LoopbackTransport
-  const limits = new Map<string, Effect.Semaphore>()
+  // One lookup per call: each executor's entry with its host-side max_in_flight semaphore.
+  const executors = new Map<string, { readonly entry: ModuleEntry; readonly inFlight: Effect.Semaphore }>()
   for (const entry of supervisor.entries) {
-    limits.set(entry.id, yield* Effect.makeSemaphore(entry.http.max_in_flight))
+    executors.set(entry.id, { entry, inFlight: yield* Effect.makeSemaphore(entry.http.max_in_flight) })
   }
 
   /** The serving instance, unless its process has already exited (the supervisor may not know yet). */
@@ -202,12 +204,11 @@ export const make = Effect.gen(function*() {
   return ModuleClient.of({
     invoke: (executorId, envelope, options = {}) =>
       Effect.gen(function*() {
-        const entry = supervisor.entries.find((candidate) => candidate.id === executorId)
-        const semaphore = limits.get(executorId)
-        if (entry === undefined || semaphore === undefined) {
-          // Let the supervisor produce its UnknownModule error (it lists the known ids).
-          return yield* Effect.flatMap(supervisor.inspect(executorId), () => Effect.die(`no limits for ${executorId}`))
+        const executor = executors.get(executorId)
+        if (executor === undefined) {
+          return yield* new UnknownModule({ executor_id: executorId, known: supervisor.ids })
         }
+        const { entry, inFlight } = executor
         const timeoutMs = Math.min(
           options.timeoutMs ?? Infinity,
           entry.http.request_timeout_ms,
@@ -215,7 +216,7 @@ export const make = Effect.gen(function*() {
         )
         const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
         const body = JSON.stringify(envelope)
-        return yield* semaphore.withPermits(1)(
+        return yield* inFlight.withPermits(1)(
           call(executorId, body, options.whileRestarting !== "fail-fast", deadline, timeoutMs, 1)
         )
       })
