@@ -17,7 +17,7 @@ import type { ChainTrace, RoundTrace } from "../src/middleware/ChainTrace.js"
 import * as DecisionValidator from "../src/middleware/DecisionValidator.js"
 import { HookRegistry } from "../src/middleware/HookRegistry.js"
 import { IntentHost } from "../src/middleware/IntentHost.js"
-import * as OrbiplexNode from "../src/OrbiplexNode.js"
+import * as OrbiplexNode from "../src/node/OrbiplexNode.js"
 import { ModuleClient } from "../src/supervisor/ModuleClient.js"
 import { ms, record, repoRoot, summarize, table, time } from "./Stats.js"
 

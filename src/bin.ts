@@ -13,7 +13,7 @@ import { moduleCommand, statusCommand } from "./cli/StatusCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
 import { workflowCommand } from "./cli/WorkflowCommand.js"
 import * as LineLogger from "./internal/LineLogger.js"
-import { HOST_VERSION } from "./OrbiplexNode.js"
+import { HOST_VERSION } from "./node/OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),

@@ -3,7 +3,7 @@
  */
 
 /** The whole runtime as layers. */
-export * as OrbiplexNode from "./OrbiplexNode.js"
+export * as OrbiplexNode from "./node/OrbiplexNode.js"
 
 // Config
 export { BundledManifest, loadManifest } from "./config/Bundled.js"
@@ -40,13 +40,13 @@ export { Problem } from "./contract/Problems.js"
 export { StatusResponse } from "./contract/StatusResponse.js"
 
 // Middleware chains and host capabilities
-export { Capabilities, CapabilityFailed } from "./host/Capabilities.js"
-export * as ChainStack from "./host/ChainStack.js"
-export { CapabilitiesConfig } from "./host/HostCapabilities.js"
-export { InquiriumProvider, InquiriumSettings } from "./host/Inquirium.js"
-export { IdentityUnavailable, NodeIdentity, verifySignature } from "./host/NodeIdentity.js"
-export type { Signature } from "./host/NodeIdentity.js"
-export { WorkflowStore } from "./host/WorkflowStore.js"
+export { Capabilities, CapabilityFailed } from "./capability/Capability.js"
+export * as ChainStack from "./node/ChainStack.js"
+export { CapabilitiesConfig } from "./capability/HostCapabilities.js"
+export { InquiriumProvider, InquiriumSettings } from "./capability/Inquirium.js"
+export { IdentityUnavailable, NodeIdentity, verifySignature } from "./exchange/NodeIdentity.js"
+export type { Signature } from "./exchange/NodeIdentity.js"
+export { WorkflowStore } from "./workflow/WorkflowStore.js"
 export { ChainRunner, PayloadInvalid } from "./middleware/ChainRunner.js"
 export type { RunOptions } from "./middleware/ChainRunner.js"
 export { ChainResult, ChainTrace, ExecutorTrace, RoundTrace } from "./middleware/ChainTrace.js"
@@ -56,13 +56,13 @@ export { IntentHost } from "./middleware/IntentHost.js"
 export { TraceStore } from "./middleware/TraceStore.js"
 
 // Exchange: offers, procurement, workflows (Dator and Arca's host side)
-export * as Exchange from "./host/Exchange.js"
-export { CatalogConfig, defaultExchange, ExchangeSettings, ProcurementConfig, WorkflowConfig } from "./host/ExchangeConfig.js"
-export { ExecutorChains, ExecutorNotAttached } from "./host/ExecutorChains.js"
-export { OfferCatalog, OfferUnsignable, providerIdOf } from "./host/OfferCatalog.js"
-export type { CatalogOffer, OfferDraft } from "./host/OfferCatalog.js"
-export { CatalogPublishOffer, OfferPublisher, PublicationFailed } from "./host/OfferPublisher.js"
-export type { PublicationReport, Published } from "./host/OfferPublisher.js"
+export * as Exchange from "./node/Exchange.js"
+export { CatalogConfig, defaultExchange, ExchangeSettings, ProcurementConfig, WorkflowConfig } from "./exchange/ExchangeConfig.js"
+export { ExecutorChains, ExecutorNotAttached } from "./exchange/ExecutorChains.js"
+export { OfferCatalog, OfferUnsignable, providerIdOf } from "./exchange/OfferCatalog.js"
+export type { CatalogOffer, OfferDraft } from "./exchange/OfferCatalog.js"
+export { CatalogPublishOffer, OfferPublisher, PublicationFailed } from "./exchange/OfferPublisher.js"
+export type { PublicationReport, Published } from "./exchange/OfferPublisher.js"
 export {
   OrderCompleted,
   OrderFailed,
@@ -71,17 +71,17 @@ export {
   OrderRejected,
   Procurement,
   ProcurementOrder
-} from "./host/Procurement.js"
-export { Settlement, SettlementBlocked } from "./host/Settlement.js"
-export type { SettlementHold, SettlementOrder } from "./host/Settlement.js"
-export { StepTerms, TransitionInput, TransitionOutput, WorkflowSchedule, WorkflowTransition } from "./host/WorkflowCapabilities.js"
-export { RunFailure, RunRecord, RunStatus } from "./host/WorkflowRecord.js"
-export { RunAlreadyExists, RunBusy, RunInvalid, RunNotFound, WorkflowExecutorMissing } from "./host/WorkflowRun.js"
-export type { DriveOptions, RunEvent, RunOutcome, StartRequest } from "./host/WorkflowRun.js"
-export { WorkflowRunner } from "./host/WorkflowRunner.js"
+} from "./exchange/Procurement.js"
+export { Settlement, SettlementBlocked } from "./exchange/Settlement.js"
+export type { SettlementHold, SettlementOrder } from "./exchange/Settlement.js"
+export { StepTerms, TransitionInput, TransitionOutput, WorkflowSchedule, WorkflowTransition } from "./workflow/WorkflowCapabilities.js"
+export { RunFailure, RunRecord, RunStatus } from "./workflow/WorkflowRecord.js"
+export { RunAlreadyExists, RunBusy, RunInvalid, RunNotFound, WorkflowExecutorMissing } from "./workflow/WorkflowRun.js"
+export type { DriveOptions, RunEvent, RunOutcome, StartRequest } from "./workflow/WorkflowRun.js"
+export { WorkflowRunner } from "./workflow/WorkflowRunner.js"
 
 // Module Provider Protocol and pipelines
-export * as PipelineNode from "./pipeline/PipelineNode.js"
+export * as PipelineNode from "./node/PipelineNode.js"
 export { Pipelines, PipelinesInvalid, UnknownPipeline } from "./pipeline/Pipelines.js"
 export type { PipelineRun } from "./pipeline/Pipelines.js"
 export { runJson } from "./pipeline/RunReport.js"

@@ -11,7 +11,7 @@ import { isJsonObject, type JsonObject } from "../contract/Json.js"
 import { parseMillis } from "../contract/DurationString.js"
 import * as ChainRunner from "../middleware/ChainRunner.js"
 import { ChainResult } from "../middleware/ChainTrace.js"
-import * as OrbiplexNode from "../OrbiplexNode.js"
+import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 
 /** The `--payload` is neither JSON nor a readable `@file`, or not a JSON object. */

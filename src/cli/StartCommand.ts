@@ -7,8 +7,8 @@ import { Effect, Layer } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
 import { enabledModules } from "../config/NodeConfig.js"
 import * as OperatorApi from "../operator/OperatorApi.js"
-import * as OrbiplexNode from "../OrbiplexNode.js"
-import * as PipelineNode from "../pipeline/PipelineNode.js"
+import * as OrbiplexNode from "../node/OrbiplexNode.js"
+import * as PipelineNode from "../node/PipelineNode.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 
 /** The start command. */

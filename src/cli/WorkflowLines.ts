@@ -6,7 +6,7 @@
  */
 import { Option } from "effect"
 import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
-import type { RunEvent, RunOutcome } from "../host/WorkflowRun.js"
+import type { RunEvent, RunOutcome } from "../workflow/WorkflowRun.js"
 
 const str = (detail: JsonObject, key: string): string | undefined => {
   const value = detail[key]

@@ -3,8 +3,8 @@
  */
 import { Schema } from "effect"
 import { ModuleEntry } from "../contract/ModuleEntry.js"
-import { CatalogConfig, defaultExchange, ProcurementConfig, WorkflowConfig } from "../host/ExchangeConfig.js"
-import { CapabilitiesConfig, defaultCapabilities } from "../host/HostCapabilities.js"
+import { CatalogConfig, defaultExchange, ProcurementConfig, WorkflowConfig } from "../exchange/ExchangeConfig.js"
+import { CapabilitiesConfig, defaultCapabilities } from "../capability/HostCapabilities.js"
 import { HooksConfig } from "../middleware/HookConfig.js"
 import { OperatorConfig } from "../operator/OperatorConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"

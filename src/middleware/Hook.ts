@@ -8,7 +8,7 @@ import { Either, Schema } from "effect"
 import type { DecisionKind } from "../contract/Decision.js"
 import { formatPath, Problem, problemsOf } from "../contract/Problems.js"
 import * as FieldRegistry from "./FieldRegistry.js"
-import type { FailurePolicy, HookSpec, MutationPolicy } from "./HookConfig.js"
+import type { FailurePolicy, HookSpec, MutationPolicy } from "./HookSpec.js"
 import { type JsonSchemaDoc, toSchema } from "./JsonSchemaSubset.js"
 
 /** Checks a payload against a hook's payload schema; returns every problem (empty when it matches). */

@@ -3,9 +3,9 @@
  * either refused with all of them or compiled into a `CheckedPipeline` the executor runs.
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
-import { describeValue, diff, formatMismatches, isSubtype, toSchema } from "../provider/TypeCheck.js"
-import type { RecordType, TypeNode } from "../provider/TypeLanguage.js"
-import { describe, fieldOf, isJsonObject, joinPath as join, parseSchema, record } from "../provider/TypeLanguage.js"
+import { describeValue, diff, formatMismatches, isSubtype, toSchema } from "../typelang/TypeCheck.js"
+import type { RecordType, TypeNode } from "../typelang/TypeLanguage.js"
+import { describe, fieldOf, isJsonObject, joinPath as join, parseSchema, record } from "../typelang/TypeLanguage.js"
 import type { ModuleCatalog, ModuleSignature, PipelineDefinition, StepOptions } from "./Definition.js"
 import { PipelineDefinition as PipelineDefinitionSchema } from "./Definition.js"
 import { findCycles, invert } from "./Graph.js"

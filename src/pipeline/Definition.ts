@@ -3,8 +3,8 @@
  * produces it. Both paths meet here, so they share the checker and the executor.
  */
 import { Schema } from "effect"
-import type { TypeNode } from "../provider/TypeLanguage.js"
-import { RecordTypeSchema } from "../provider/TypeCheck.js"
+import type { TypeNode } from "../typelang/TypeLanguage.js"
+import { RecordTypeSchema } from "../typelang/TypeCheck.js"
 
 /** A JSON object of call options (`with`); `src/resilience/` gives it meaning, the pipeline passes it on. */
 export const StepOptions = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({

@@ -8,8 +8,8 @@
  * continues with one newly ready step itself and forks the others, so a chain runs without forks.
  */
 import { Cause, Deferred, Effect, Either, Exit, FiberSet, Option, Schema } from "effect"
-import { describeValue, diff, formatMismatches } from "../provider/TypeCheck.js"
-import { describe } from "../provider/TypeLanguage.js"
+import { describeValue, diff, formatMismatches } from "../typelang/TypeCheck.js"
+import { describe } from "../typelang/TypeLanguage.js"
 import type { CheckedPipeline, CheckedStep } from "./Check.js"
 import { evaluate, setField, Unavailable } from "./Plan.js"
 

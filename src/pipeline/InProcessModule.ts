@@ -4,7 +4,7 @@
  * signature only and run by the runner the host supplies. Pipelines mix both freely.
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
-import type { TypeNode } from "../provider/TypeLanguage.js"
+import type { TypeNode } from "../typelang/TypeLanguage.js"
 import type { ModuleCatalog, ModuleSignature } from "./Definition.js"
 import type { StepCall, StepRunner } from "./Execute.js"
 import { StepFailure } from "./Execute.js"

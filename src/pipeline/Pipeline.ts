@@ -13,8 +13,8 @@
  */
 import { Either } from "effect"
 import { unsafeCoerce } from "effect/Function"
-import type { RecordType, TypeNode } from "../provider/TypeLanguage.js"
-import { record } from "../provider/TypeLanguage.js"
+import type { RecordType, TypeNode } from "../typelang/TypeLanguage.js"
+import { record } from "../typelang/TypeLanguage.js"
 import type { CheckedPipeline, CheckOptions } from "./Check.js"
 import { check } from "./Check.js"
 import type { ModuleCatalog, ModuleSignature, PipelineDefinition, StepDefinition, StepOptions } from "./Definition.js"

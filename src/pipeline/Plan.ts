@@ -2,9 +2,9 @@
  * A checked mapping compiled for execution: literal parts are precomputed, references point at the
  * index of the step whose output they read, so building a step's input is one walk of a small tree.
  */
-import { isSubtype } from "../provider/TypeCheck.js"
-import type { TypeNode } from "../provider/TypeLanguage.js"
-import { isJsonObject, record } from "../provider/TypeLanguage.js"
+import { isSubtype } from "../typelang/TypeCheck.js"
+import type { TypeNode } from "../typelang/TypeLanguage.js"
+import { isJsonObject, record } from "../typelang/TypeLanguage.js"
 import { parseString } from "./Reference.js"
 
 /** How to build one JSON value from the pipeline inputs and step outputs. */

@@ -8,9 +8,9 @@
  * enforces them at run time).
  */
 import { Either, Schema, SchemaAST } from "effect"
-import { JsonObject } from "../provider/TypeCheck.js"
-import type { TypeNode } from "../provider/TypeLanguage.js"
-import { boolean, describe, float, int, list, map, optional, string } from "../provider/TypeLanguage.js"
+import { JsonObject } from "../typelang/TypeCheck.js"
+import type { TypeNode } from "../typelang/TypeLanguage.js"
+import { boolean, describe, float, int, list, map, optional, string } from "../typelang/TypeLanguage.js"
 
 /** A schema that has no counterpart in the type language (a tuple, a union of records, a symbol...). */
 export class UnsupportedSchema extends Schema.TaggedError<UnsupportedSchema>()("UnsupportedSchema", {

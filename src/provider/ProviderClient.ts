@@ -34,7 +34,7 @@ import {
 } from "./ProviderError.js"
 import { ProviderRegistry, type ResolvedProvider } from "./ProviderRegistry.js"
 import { type HttpAnswer, ProviderTransport, type TransportFailure } from "./ProviderTransport.js"
-import { diff } from "./TypeCheck.js"
+import { diff } from "../typelang/TypeCheck.js"
 
 /** Calls providers. */
 export class ProviderClient extends Context.Tag("orbiplex/ProviderClient")<ProviderClient, {

@@ -10,9 +10,9 @@ import { HealthSettings, Launch, RestartPolicy, StopSettings } from "../contract
 import { Problem, problemsOf } from "../contract/Problems.js"
 import { loadManifest } from "../config/Bundled.js"
 import { CallOptions } from "../resilience/CallOptions.js"
-import type { RecordType } from "./TypeLanguage.js"
-import { describe } from "./TypeLanguage.js"
-import { diff, formatMismatches, RecordTypeSchema } from "./TypeCheck.js"
+import type { RecordType } from "../typelang/TypeLanguage.js"
+import { describe } from "../typelang/TypeLanguage.js"
+import { diff, formatMismatches, RecordTypeSchema } from "../typelang/TypeCheck.js"
 
 const HttpUrl = Schema.String.pipe(
   Schema.filter((text) => {

@@ -5,7 +5,7 @@
  * here, so there is one class of each whichever path called the module.
  */
 import { Option, Schema } from "effect"
-import { formatMismatches } from "./TypeCheck.js"
+import { formatMismatches } from "../typelang/TypeCheck.js"
 import { CircuitOpen, Timeout } from "../resilience/ResilienceErrors.js"
 
 export { CircuitOpen, Timeout }

@@ -14,9 +14,9 @@ import type { ProviderEntry } from "./ProviderConfig.js"
 import { UnknownProvider } from "./ProviderError.js"
 import { type ProviderProcessStatus, type SupervisedProvider, supervise } from "./ProviderProcess.js"
 import { ProviderTransport } from "./ProviderTransport.js"
-import { toSchema } from "./TypeCheck.js"
-import type { RecordType } from "./TypeLanguage.js"
-import { describe } from "./TypeLanguage.js"
+import { toSchema } from "../typelang/TypeCheck.js"
+import type { RecordType } from "../typelang/TypeLanguage.js"
+import { describe } from "../typelang/TypeLanguage.js"
 
 /** A provider ready to be called: its entry, compiled validators, and how to find it. */
 export interface ResolvedProvider {

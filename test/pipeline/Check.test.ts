@@ -4,7 +4,7 @@ import type { CheckOptions } from "../../src/pipeline/Check.js"
 import { load } from "../../src/pipeline/Check.js"
 import type { PipelineProblem } from "../../src/pipeline/Problem.js"
 import { formatProblem } from "../../src/pipeline/Problem.js"
-import { describe as describeType } from "../../src/provider/TypeLanguage.js"
+import { describe as describeType } from "../../src/typelang/TypeLanguage.js"
 import { catalog, sentimentPipeline } from "./fixtures.js"
 
 const problemsOf = (json: unknown, options?: CheckOptions) =>

@@ -6,7 +6,7 @@ import type { ModuleCatalog } from "../../src/pipeline/Definition.js"
 import { PipelineDefinition } from "../../src/pipeline/Definition.js"
 import type { StepCall, StepRunner } from "../../src/pipeline/Execute.js"
 import { execute, PipelineInputInvalid, requireSuccess, StepFailure, StepOutputMismatch } from "../../src/pipeline/Execute.js"
-import * as T from "../../src/provider/TypeLanguage.js"
+import * as T from "../../src/typelang/TypeLanguage.js"
 import { catalog, numberOf, sentimentPipeline, textOf } from "./fixtures.js"
 
 /** A runner for the fixture modules, answering from the input alone. */

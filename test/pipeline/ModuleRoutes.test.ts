@@ -4,9 +4,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck } from "effect"
 import { outputUnder, parseVariant, variantName } from "../../src/pipeline/ModuleRoutes.js"
-import { arbitrary, conforms, isSubtype } from "../../src/provider/TypeCheck.js"
-import type { TypeNode } from "../../src/provider/TypeLanguage.js"
-import * as T from "../../src/provider/TypeLanguage.js"
+import { arbitrary, conforms, isSubtype } from "../../src/typelang/TypeCheck.js"
+import type { TypeNode } from "../../src/typelang/TypeLanguage.js"
+import * as T from "../../src/typelang/TypeLanguage.js"
 
 const leaf = FastCheck.constantFrom<TypeNode>(T.string, T.int, T.float, T.boolean)
 const { type } = FastCheck.letrec<{ type: TypeNode }>((tie) => ({

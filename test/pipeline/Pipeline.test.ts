@@ -6,9 +6,9 @@ import { execute } from "../../src/pipeline/Execute.js"
 import * as InProcessModule from "../../src/pipeline/InProcessModule.js"
 import * as Pipeline from "../../src/pipeline/Pipeline.js"
 import { fromSchema } from "../../src/pipeline/SchemaType.js"
-import { isSubtype, toSchema } from "../../src/provider/TypeCheck.js"
-import type { TypeNode } from "../../src/provider/TypeLanguage.js"
-import * as T from "../../src/provider/TypeLanguage.js"
+import { isSubtype, toSchema } from "../../src/typelang/TypeCheck.js"
+import type { TypeNode } from "../../src/typelang/TypeLanguage.js"
+import * as T from "../../src/typelang/TypeLanguage.js"
 import { sentimentPipeline, textOf } from "./fixtures.js"
 
 const Trim = InProcessModule.make({

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck, Fiber, Layer, Schema, TestClock } from "effect"
 import * as InProcessModule from "../../src/pipeline/InProcessModule.js"
-import * as PipelineNode from "../../src/pipeline/PipelineNode.js"
+import * as PipelineNode from "../../src/node/PipelineNode.js"
 import { Pipelines } from "../../src/pipeline/Pipelines.js"
 import * as LifecycleLog from "../../src/supervisor/LifecycleLog.js"
 

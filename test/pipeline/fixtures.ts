@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import type { ModuleCatalog, ModuleSignature } from "../../src/pipeline/Definition.js"
-import { parseSchema } from "../../src/provider/TypeLanguage.js"
+import { parseSchema } from "../../src/typelang/TypeLanguage.js"
 
 const signature = (input: unknown, output: unknown): ModuleSignature => ({
   input: Either.getOrThrow(parseSchema(input)),

@@ -9,7 +9,7 @@ import { classify } from "../../src/provider/ProviderClient.js"
 import { ProviderEntry } from "../../src/provider/ProviderConfig.js"
 import { isRetryable, NetworkError, parseRetryAfter } from "../../src/provider/ProviderError.js"
 import { resolve } from "../../src/provider/ProviderRegistry.js"
-import { arbitrary, conforms } from "../../src/provider/TypeCheck.js"
+import { arbitrary, conforms } from "../../src/typelang/TypeCheck.js"
 
 const provider = resolve(Schema.decodeUnknownSync(ProviderEntry)({
   name: "Sentiment",

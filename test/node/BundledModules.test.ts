@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Option } from "effect"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
-import { arcaEntry, datorEntry, MORNING_TEMPLATE, pidOf, readJsonObject, startExchange } from "./ExchangeHarness.js"
+import { arcaEntry, datorEntry, MORNING_TEMPLATE, pidOf, readJsonObject, startExchange } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
 

@@ -9,7 +9,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { createHash } from "node:crypto"
 import { Config, Context, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import { formatProblems, problemsOf } from "../contract/Problems.js"
-import { type Capability, CapabilityFailed, make as makeCapability } from "./Capabilities.js"
+import { type Capability, CapabilityFailed, make as makeCapability } from "./Capability.js"
 
 const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 

@@ -14,9 +14,9 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
 import type { IntentContext } from "../middleware/IntentHost.js"
-import { type Capability, CapabilityFailed, make as makeCapability } from "./Capabilities.js"
-import type { WorkflowConfig } from "./ExchangeConfig.js"
-import { OfferCatalog } from "./OfferCatalog.js"
+import { type Capability, CapabilityFailed, make as makeCapability } from "../capability/Capability.js"
+import type { WorkflowConfig } from "../exchange/ExchangeConfig.js"
+import { OfferCatalog } from "../exchange/OfferCatalog.js"
 
 /** What Arca asks `workflow.schedule` for. */
 export const ScheduleInput = Schema.Struct({

@@ -24,7 +24,7 @@ import { IntentHost } from "../middleware/IntentHost.js"
 import { TraceStore } from "../middleware/TraceStore.js"
 import { ModuleClient } from "../supervisor/ModuleClient.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
-import type { WorkflowConfig } from "./ExchangeConfig.js"
+import type { WorkflowConfig } from "../exchange/ExchangeConfig.js"
 import { invokeMove } from "./WorkflowMove.js"
 import * as Run from "./WorkflowRun.js"
 import {

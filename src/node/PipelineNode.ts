@@ -12,9 +12,9 @@ import * as ProviderRegistry from "../provider/ProviderRegistry.js"
 import * as ProviderTransport from "../provider/ProviderTransport.js"
 import * as CallPolicies from "../resilience/CallPolicies.js"
 import type { LifecycleLog } from "../supervisor/LifecycleLog.js"
-import type { InProcessModule } from "./InProcessModule.js"
-import * as Pipelines from "./Pipelines.js"
-import { standardModules } from "./StandardModules.js"
+import type { InProcessModule } from "../pipeline/InProcessModule.js"
+import * as Pipelines from "../pipeline/Pipelines.js"
+import { standardModules } from "../pipeline/StandardModules.js"
 
 /** What the layer runs: resolved provider entries, pipeline definitions, in-process modules. */
 export interface PipelineSetup {

@@ -7,7 +7,7 @@ import type { HttpClient } from "@effect/platform"
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { Layer, Schema } from "effect"
 import type { IntentHost } from "../middleware/IntentHost.js"
-import { type Capabilities, layerFrom } from "./Capabilities.js"
+import { type Capabilities, layerFrom } from "./Capability.js"
 import * as Inquirium from "./Inquirium.js"
 import * as WorkspaceStage from "./WorkspaceStage.js"
 

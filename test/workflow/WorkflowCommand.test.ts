@@ -10,12 +10,12 @@ import { Effect, Either, Option } from "effect"
 import * as Path from "node:path"
 import { eventLine, outcomeLines } from "../../src/cli/WorkflowLines.js"
 import { loadExchangeConfig, type Output, workflowRunHandler } from "../../src/cli/WorkflowCommand.js"
-import { splitDocument } from "../../src/host/ExchangeConfig.js"
-import type { RunEvent } from "../../src/host/WorkflowRun.js"
+import { splitDocument } from "../../src/exchange/ExchangeConfig.js"
+import type { RunEvent } from "../../src/workflow/WorkflowRun.js"
 import { REPO_ROOT } from "../support/Fixture.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { tempDir, writeFile } from "../support/TempFiles.js"
-import { ARCA_GRANTS, bundledEntryJson, readJsonObject, storyProfiles } from "./ExchangeHarness.js"
+import { ARCA_GRANTS, bundledEntryJson, readJsonObject, storyProfiles } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
 

@@ -18,9 +18,9 @@ import { IntentHost } from "../middleware/IntentHost.js"
 import { TraceStore } from "../middleware/TraceStore.js"
 import { ModuleClient } from "../supervisor/ModuleClient.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
-import { type Capability, intentHostOf, makeRegistry } from "./Capabilities.js"
-import { InquiriumRequest } from "./Inquirium.js"
-import { WorkspaceStage } from "./WorkspaceStage.js"
+import { type Capability, intentHostOf, makeRegistry } from "../capability/Capability.js"
+import { InquiriumRequest } from "../capability/Inquirium.js"
+import { WorkspaceStage } from "../capability/WorkspaceStage.js"
 
 /** The executor is not configured, or not attached to the hook. */
 export class ExecutorNotAttached extends Schema.TaggedError<ExecutorNotAttached>()("ExecutorNotAttached", {

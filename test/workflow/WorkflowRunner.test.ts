@@ -10,11 +10,11 @@ import { Effect, Option } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import type { JsonObject } from "../../src/contract/Json.js"
-import { defaultExchange } from "../../src/host/ExchangeConfig.js"
-import type { RunEvent } from "../../src/host/WorkflowRun.js"
+import { defaultExchange } from "../../src/exchange/ExchangeConfig.js"
+import type { RunEvent } from "../../src/workflow/WorkflowRun.js"
 import { fixtureEntry } from "../support/Fixture.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
-import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, readJsonObject, startExchange, storyDators } from "./ExchangeHarness.js"
+import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, readJsonObject, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
 

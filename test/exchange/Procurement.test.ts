@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Either, Fiber, Queue } from "effect"
 import { fileURLToPath } from "node:url"
-import type { OrderInput } from "../../src/host/Procurement.js"
+import type { OrderInput } from "../../src/exchange/Procurement.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { fixtureEntry, RUN_MARKER } from "../support/Fixture.js"
 import { datorEntry, gatedInquirium, startExchange, storyDators } from "./ExchangeHarness.js"

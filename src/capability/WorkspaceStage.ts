@@ -7,7 +7,7 @@
 import { FileSystem, Path } from "@effect/platform"
 import { createHash, randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
-import { type Capability, CapabilityFailed, make as makeCapability } from "./Capabilities.js"
+import { type Capability, CapabilityFailed, make as makeCapability } from "./Capability.js"
 
 /** A path relative to the module's workspace: `/`-separated, no `.`, `..` or empty segment. */
 export const WorkspacePath = Schema.String.pipe(

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { make } from "../../src/host/WorkflowStore.js"
+import { make } from "../../src/workflow/WorkflowStore.js"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "orbiplex-store-"))),

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { make, verifySignature } from "../../src/host/NodeIdentity.js"
+import { make, verifySignature } from "../../src/exchange/NodeIdentity.js"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "orbiplex-identity-"))),

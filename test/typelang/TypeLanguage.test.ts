@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck, ParseResult, Schema } from "effect"
-import { arbitrary, conforms, diff, formatMismatches, isSubtype, RecordTypeSchema, toSchema, TypeSchema } from "../../src/provider/TypeCheck.js"
-import type { TypeNode } from "../../src/provider/TypeLanguage.js"
-import * as T from "../../src/provider/TypeLanguage.js"
+import { arbitrary, conforms, diff, formatMismatches, isSubtype, RecordTypeSchema, toSchema, TypeSchema } from "../../src/typelang/TypeCheck.js"
+import type { TypeNode } from "../../src/typelang/TypeLanguage.js"
+import * as T from "../../src/typelang/TypeLanguage.js"
 
 const fieldName = FastCheck.oneof(
   FastCheck.stringMatching(/^[a-z_][a-z0-9_]{0,6}$/),

@@ -11,8 +11,8 @@ import type { IntentHost } from "../middleware/IntentHost.js"
 import * as TraceStore from "../middleware/TraceStore.js"
 import type { ModuleClient } from "../supervisor/ModuleClient.js"
 import type { Supervisor } from "../supervisor/Supervisor.js"
-import type { Capabilities } from "./Capabilities.js"
-import { type CapabilitiesConfig, defaultCapabilities, type HostSettings, layer as capabilitiesLayer } from "./HostCapabilities.js"
+import type { Capabilities } from "../capability/Capability.js"
+import { type CapabilitiesConfig, defaultCapabilities, type HostSettings, layer as capabilitiesLayer } from "../capability/HostCapabilities.js"
 
 /** What the stack needs from the node config. */
 export interface StackSettings extends HookRegistry.RegistrySource, HostSettings {}

@@ -9,11 +9,11 @@ import { Deferred, Effect, Fiber, Layer, Option, Queue } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { isJsonObject, type JsonObject } from "../../src/contract/Json.js"
-import { defaultExchange } from "../../src/host/ExchangeConfig.js"
-import { deterministic, InquiriumProvider } from "../../src/host/Inquirium.js"
-import type { RunEvent } from "../../src/host/WorkflowRun.js"
+import { defaultExchange } from "../../src/exchange/ExchangeConfig.js"
+import { deterministic, InquiriumProvider } from "../../src/capability/Inquirium.js"
+import type { RunEvent } from "../../src/workflow/WorkflowRun.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
-import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, pidOf, readJsonObject, sigkill, startExchange, storyDators } from "./ExchangeHarness.js"
+import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, pidOf, readJsonObject, sigkill, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
 

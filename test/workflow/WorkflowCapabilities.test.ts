@@ -9,13 +9,13 @@ import { Duration, Effect, Either, Fiber, Option, Schedule, Schema, TestClock } 
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { CatalogConfig, defaultExchange } from "../../src/host/ExchangeConfig.js"
-import * as NodeIdentity from "../../src/host/NodeIdentity.js"
-import * as OfferCatalog from "../../src/host/OfferCatalog.js"
-import { decideTransition, schedule, type TransitionInput } from "../../src/host/WorkflowCapabilities.js"
+import { CatalogConfig, defaultExchange } from "../../src/exchange/ExchangeConfig.js"
+import * as NodeIdentity from "../../src/exchange/NodeIdentity.js"
+import * as OfferCatalog from "../../src/exchange/OfferCatalog.js"
+import { decideTransition, schedule, type TransitionInput } from "../../src/workflow/WorkflowCapabilities.js"
 import type { IntentContext } from "../../src/middleware/IntentHost.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
-import { datorEntry, startExchange } from "./ExchangeHarness.js"
+import { datorEntry, startExchange } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
 
