@@ -6,7 +6,7 @@
  * the result in the catalog. At start every configured Dator service is published; while the node
  * runs, offers are published again before they expire.
  */
-import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Schedule, Schema } from "effect"
 import { isJsonObject } from "../contract/Json.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import type { ClippedPath } from "../middleware/ChainTrace.js"
@@ -125,6 +125,10 @@ export const make = Effect.gen(function*() {
   return OfferPublisher.of({ publish, publishAll, servicesOf })
 })
 
+/** How long until the next look: half the shortest offer life (or of `ttlMs`), at least 1 s. */
+export const nextLookMs = (offers: ReadonlyArray<Pick<CatalogOffer, "issued_at_ms" | "expires_at_ms">>, ttlMs: number): number =>
+  Math.max(1_000, Math.min(ttlMs / 2, ...offers.map((offer) => (offer.expires_at_ms - offer.issued_at_ms) / 2)))
+
 /** Publishes again every offer past half its lifetime; returns how long to wait before the next look. */
 const refreshDue = (publisher: OfferPublisher["Type"], catalog: OfferCatalog["Type"], ttlMs: number) =>
   Effect.gen(function*() {
@@ -136,9 +140,16 @@ const refreshDue = (publisher: OfferPublisher["Type"], catalog: OfferCatalog["Ty
         yield* Effect.ignore(publisher.publish(offer.executor_id, offer.service_type))
       }
     }
-    const lives = (yield* catalog.all).map((offer) => (offer.expires_at_ms - offer.issued_at_ms) / 2)
-    return Math.max(1_000, Math.min(ttlMs / 2, ...lives))
+    return nextLookMs(yield* catalog.all, ttlMs)
   })
+
+/**
+ * The refresh policy: each look comes after the wait the previous look asked for (its output, in ms),
+ * so an offer is republished past half its life and before it expires.
+ */
+export const refreshSchedule: Schedule.Schedule<number, number> = Schedule.identity<number>().pipe(
+  Schedule.addDelay((waitMs) => Duration.millis(waitMs))
+)
 
 /**
  * The publisher; with `publish_on_start` every configured service is published while the layer is
@@ -154,12 +165,8 @@ export const layer = (
       const catalog = yield* OfferCatalog
       if (settings.publish_on_start) yield* publisher.publishAll
       if (settings.refresh) {
-        const loop = (waitMs: number): Effect.Effect<never> =>
-          Effect.sleep(Duration.millis(waitMs)).pipe(
-            Effect.zipRight(refreshDue(publisher, catalog, settings.offer_ttl)),
-            Effect.flatMap(loop)
-          )
-        yield* Effect.forkScoped(loop(settings.offer_ttl / 2))
+        // The first look finds nothing due (offers were just published) and sets the pace.
+        yield* Effect.forkScoped(Effect.repeat(refreshDue(publisher, catalog, settings.offer_ttl), refreshSchedule))
       }
       return publisher
     })
