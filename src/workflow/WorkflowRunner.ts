@@ -26,6 +26,7 @@ import { ModuleClient } from "../supervisor/ModuleClient.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
 import type { WorkflowConfig } from "../exchange/ExchangeConfig.js"
 import { invokeMove } from "./WorkflowMove.js"
+import * as RunDrivers from "./RunDrivers.js"
 import * as Run from "./WorkflowRun.js"
 import {
   type DriveOptions,
@@ -63,8 +64,7 @@ export const make = (settings: WorkflowConfig) =>
     const traces = yield* TraceStore
     const hook: Hook = yield* Effect.orDie(registry.get(WORKFLOW_HOOK))
     const executor = Run.resolveExecutor(supervisor.entries, settings.executor)
-    /** Runs being driven now → the inbox their driver takes transition requests from. */
-    const active = yield* Ref.make<ReadonlyMap<string, Queue.Queue<JsonObject>>>(new Map())
+    const drivers = yield* RunDrivers.make
 
     const loadRecord = (runId: string) =>
       Effect.flatMap(store.load(runId), (stored) =>
@@ -312,24 +312,6 @@ export const make = (settings: WorkflowConfig) =>
         }
       })
 
-    /**
-     * Marks the run as driven for the duration of `body`, which reads transition requests from the
-     * inbox `requestTransition` offers to (seeded with the stored ones); one driver per run.
-     */
-    const exclusive = <A, E>(runId: string, stored: ReadonlyArray<JsonObject>, body: (inbox: Queue.Dequeue<JsonObject>) => Effect.Effect<A, E>) =>
-      Effect.gen(function*() {
-        const inbox = yield* Queue.unbounded<JsonObject>()
-        yield* Queue.offerAll(inbox, stored)
-        const claimed = yield* Ref.modify(active, (runs): [boolean, ReadonlyMap<string, Queue.Queue<JsonObject>>] =>
-          runs.has(runId) ? [false, runs] : [true, new Map([...runs, [runId, inbox]])]
-        )
-        if (!claimed) return yield* new Run.RunBusy({ run_id: runId })
-        return yield* Effect.ensuring(
-          body(inbox),
-          Ref.update(active, (runs) => new Map([...runs].filter(([id]) => id !== runId)))
-        )
-      })
-
     const executorOrFail = Either.match(executor, { onLeft: Effect.fail, onRight: Effect.succeed })
 
     const start = Effect.fn("WorkflowRunner.start")(function*(request: Run.StartRequest, options: DriveOptions = {}) {
@@ -363,7 +345,7 @@ export const make = (settings: WorkflowConfig) =>
         }
       }
       yield* store.save(runId, RunFile.toJson(record))
-      return yield* exclusive(runId, [], (inbox) => drive(entry, record, "start", options, inbox))
+      return yield* drivers.exclusive(runId, [], (inbox) => drive(entry, record, "start", options, inbox))
     })
 
     const resume = Effect.fn("WorkflowRunner.resume")(function*(runId: string, options: DriveOptions = {}) {
@@ -380,16 +362,12 @@ export const make = (settings: WorkflowConfig) =>
         ...record,
         host: { ...Run.withoutFailure(record.host), executor_id: entry.id, status: "running" }
       }
-      return yield* exclusive(runId, record.host.pending_events, (inbox) => drive(entry, running, "resume", options, inbox))
+      return yield* drivers.exclusive(runId, record.host.pending_events, (inbox) => drive(entry, running, "resume", options, inbox))
     })
 
     const requestTransition = (runId: string, detail: JsonObject) =>
       Effect.gen(function*() {
-        const inbox = (yield* Ref.get(active)).get(runId)
-        if (inbox !== undefined) {
-          yield* Queue.offer(inbox, detail)
-          return
-        }
+        if (yield* drivers.offer(runId, detail)) return
         const stored = yield* loadRecord(runId)
         if (Option.isNone(stored)) return yield* new RunNotFound({ run_id: runId })
         const record = stored.value
