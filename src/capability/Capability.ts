@@ -1,8 +1,10 @@
 /**
- * Host capabilities behind intents (CONTRACTS §2.4). Each capability is its own Effect service (a
- * `Context.Tag` whose value is a `Capability`), with an input and an output Schema; `layerFrom` builds
- * the registry from any set of them and implements the middleware's `IntentHost` port with it. A new
- * capability is a new service passed to `layerFrom`: the chain runner does not change.
+ * Host capabilities behind intents (CONTRACTS §2.4). Each capability is one file of this folder: its
+ * input and output Schemas and its work, exported as a `capability` effect (over the services it
+ * needs) and as a `Context.Tag` service. A registry is built from any list of them: `layerFrom` for
+ * a standalone registry and `IntentHost`; `layerPort` + `layerRegistry` for a node whose chain runner
+ * must exist before the capabilities that run chains (the port is bound once the registry is built).
+ * A new capability is a new file and one line in the node's list: the chain runner does not change.
  */
 import { Clock, Context, Deferred, Duration, Effect, Either, Layer, MutableRef, Option, ParseResult, Schema } from "effect"
 import type { Intent } from "../contract/Decision.js"
