@@ -2,7 +2,9 @@
  * Public API for programs that embed the runtime. Explicit re-exports only; nothing from internal/.
  */
 
-/** The whole runtime as layers. */
+/** What `orbiplex start` runs, as one layer, and the smaller layers (the composition root). */
+export * as NodeRoot from "./node/NodeRoot.js"
+/** Supervision, and supervision with middleware chains, as layers. */
 export * as OrbiplexNode from "./node/OrbiplexNode.js"
 
 // Config
@@ -40,10 +42,17 @@ export { Problem } from "./contract/Problems.js"
 export { StatusResponse } from "./contract/StatusResponse.js"
 
 // Middleware chains and host capabilities
-export { Capabilities, CapabilityFailed } from "./capability/Capability.js"
+export { Capabilities, CapabilityFailed, CapabilitySlot } from "./capability/Capability.js"
+export type { Capability } from "./capability/Capability.js"
 export * as ChainStack from "./node/ChainStack.js"
+export * as NodeCapabilities from "./node/NodeCapabilities.js"
 export { CapabilitiesConfig } from "./capability/HostCapabilities.js"
-export { InquiriumProvider, InquiriumSettings } from "./capability/Inquirium.js"
+export { InquiriumProvider, InquiriumRequest, InquiriumSettings } from "./capability/Inquirium.js"
+export { WorkspaceStage, WorkspaceStageSettings } from "./capability/WorkspaceStage.js"
+export { CatalogPublishOffer } from "./capability/CatalogPublishOffer.js"
+export { ProcurementOrder } from "./capability/ProcurementOrder.js"
+export { WorkflowSchedule } from "./capability/WorkflowSchedule.js"
+export { StepTerms, TransitionInput, TransitionOutput, TransitionPolicy, WorkflowTransition } from "./capability/WorkflowTransition.js"
 export { IdentityUnavailable, NodeIdentity, verifySignature } from "./exchange/NodeIdentity.js"
 export type { Signature } from "./exchange/NodeIdentity.js"
 export { WorkflowStore } from "./workflow/WorkflowStore.js"
@@ -61,7 +70,7 @@ export { CatalogConfig, defaultExchange, ExchangeSettings, ProcurementConfig, Wo
 export { ExecutorChains, ExecutorNotAttached } from "./exchange/ExecutorChains.js"
 export { OfferCatalog, OfferUnsignable, providerIdOf } from "./exchange/OfferCatalog.js"
 export type { CatalogOffer, OfferDraft } from "./exchange/OfferCatalog.js"
-export { CatalogPublishOffer, OfferPublisher, PublicationFailed } from "./exchange/OfferPublisher.js"
+export { OfferPublisher, PublicationFailed } from "./exchange/OfferPublisher.js"
 export type { PublicationReport, Published } from "./exchange/OfferPublisher.js"
 export {
   OrderCompleted,
@@ -69,12 +78,10 @@ export {
   OrderInput,
   OrderOutcome,
   OrderRejected,
-  Procurement,
-  ProcurementOrder
+  Procurement
 } from "./exchange/Procurement.js"
 export { Settlement, SettlementBlocked } from "./exchange/Settlement.js"
 export type { SettlementHold, SettlementOrder } from "./exchange/Settlement.js"
-export { StepTerms, TransitionInput, TransitionOutput, WorkflowSchedule, WorkflowTransition } from "./workflow/WorkflowCapabilities.js"
 export { RunFailure, RunRecord, RunStatus } from "./workflow/WorkflowRecord.js"
 export { RunAlreadyExists, RunBusy, RunInvalid, RunNotFound, WorkflowExecutorMissing } from "./workflow/WorkflowRun.js"
 export type { DriveOptions, RunEvent, RunOutcome, StartRequest } from "./workflow/WorkflowRun.js"

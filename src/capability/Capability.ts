@@ -1,10 +1,12 @@
 /**
- * Host capabilities behind intents (CONTRACTS §2.4). Each capability is its own Effect service (a
- * `Context.Tag` whose value is a `Capability`), with an input and an output Schema; `layerFrom` builds
- * the registry from any set of them and implements the middleware's `IntentHost` port with it. A new
- * capability is a new service passed to `layerFrom`: the chain runner does not change.
+ * Host capabilities behind intents (CONTRACTS §2.4). Each capability is one file of this folder: its
+ * input and output Schemas and its work, exported as a `capability` effect (over the services it
+ * needs) and as a `Context.Tag` service. A registry is built from any list of them: `layerFrom` for
+ * a standalone registry and `IntentHost`; `layerPort` + `layerRegistry` for a node whose chain runner
+ * must exist before the capabilities that run chains (the port is bound once the registry is built).
+ * A new capability is a new file and one line in the node's list: the chain runner does not change.
  */
-import { Clock, Context, Duration, Effect, Either, Layer, Option, ParseResult, Schema } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Either, Layer, MutableRef, Option, ParseResult, Schema } from "effect"
 import type { Intent } from "../contract/Decision.js"
 import type { IntentResult } from "../contract/Envelope.js"
 import type { Json } from "../contract/Json.js"
@@ -121,8 +123,58 @@ export const makeRegistry = (capabilities: ReadonlyArray<Capability>): Effect.Ef
  */
 export const layerFrom = <const R extends ReadonlyArray<unknown>>(
   ...services: { readonly [K in keyof R]: Effect.Effect<Capability, never, R[K]> }
-): Layer.Layer<Capabilities | IntentHost, never, R[number]> => {
+): Layer.Layer<Capabilities | IntentHost, never, R[number]> => layerRegistry<R>(...services).pipe(Layer.provideMerge(layerPort))
+
+/** Binds the late `IntentHost` port to the registry once every capability is built. */
+export class CapabilitySlot extends Context.Tag("orbiplex/CapabilitySlot")<CapabilitySlot, {
+  readonly bind: (registry: Capabilities["Type"]) => Effect.Effect<void>
+}>() {}
+
+const starting = (capability: string) =>
+  `the node is still starting: capability ${JSON.stringify(capability)} is not registered yet; ask again once the node is up`
+
+/**
+ * The `IntentHost` port before its capabilities exist. Some capabilities run chains
+ * (`procurement.order` runs a provider's `service.execute`), and the one chain runner needs the port:
+ * the port is built first and bound by `layerRegistry` at the end of the build. Until then `check`
+ * refuses every intent (nothing runs a chain before the node is up) and `execute` waits for the bind.
+ */
+export const layerPort: Layer.Layer<IntentHost | CapabilitySlot> = Layer.effectContext(
+  Effect.gen(function*() {
+    const bound = yield* Deferred.make<IntentHost["Type"]>()
+    const current = MutableRef.make(Option.none<IntentHost["Type"]>())
+    const port = IntentHost.of({
+      check: (capability, input) =>
+        Option.match(MutableRef.get(current), { onNone: () => Option.some(starting(capability)), onSome: (host) => host.check(capability, input) }),
+      execute: (intent, context) => Effect.flatMap(Deferred.await(bound), (host) => host.execute(intent, context)),
+      get capabilities() {
+        return Option.match(MutableRef.get(current), { onNone: () => [], onSome: (host) => host.capabilities })
+      }
+    })
+    const slot = CapabilitySlot.of({
+      bind: (registry) =>
+        Effect.suspend(() => {
+          if (Option.isSome(MutableRef.get(current))) return Effect.dieMessage("the capability registry is bound twice: a wiring bug")
+          const host = intentHostOf(registry)
+          MutableRef.set(current, Option.some(host))
+          return Deferred.succeed(bound, host)
+        })
+    })
+    return Context.make(IntentHost, port).pipe(Context.add(CapabilitySlot, slot))
+  })
+)
+
+/** The registry of `services` (registration order), bound to the port of `layerPort`. */
+export const layerRegistry = <const R extends ReadonlyArray<unknown>>(
+  ...services: { readonly [K in keyof R]: Effect.Effect<Capability, never, R[K]> }
+): Layer.Layer<Capabilities, never, R[number] | CapabilitySlot> => {
   const list: ReadonlyArray<Effect.Effect<Capability, never, R[number]>> = services
-  const registry = Layer.effect(Capabilities, Effect.flatMap(Effect.forEach(list, (service) => service), makeRegistry))
-  return Layer.effect(IntentHost, Effect.map(Capabilities, intentHostOf)).pipe(Layer.provideMerge(registry))
+  return Layer.effect(
+    Capabilities,
+    Effect.gen(function*() {
+      const registry = yield* Effect.flatMap(Effect.forEach(list, (service) => service), makeRegistry)
+      yield* Effect.flatMap(CapabilitySlot, (slot) => slot.bind(registry))
+      return registry
+    })
+  )
 }

@@ -1,15 +1,10 @@
 /**
- * The capabilities this host ships (`inquirium.request`, `workspace.stage`) wired from the node
- * config, and their config section. Another capability joins by adding its service to `layerFrom`
- * here (or in an embedder's own composition).
+ * The `capabilities` section of the node config: which inquirium provider answers
+ * `inquirium.request`, and how large a file `workspace.stage` may write. The registry itself is
+ * `NodeCapabilities` in src/node/.
  */
-import type { HttpClient } from "@effect/platform"
-import { NodeFileSystem, NodePath } from "@effect/platform-node"
-import { Layer, Schema } from "effect"
-import type { IntentHost } from "../middleware/IntentHost.js"
-import { type Capabilities, layerFrom } from "./Capability.js"
+import { Schema } from "effect"
 import * as Inquirium from "./Inquirium.js"
-import * as WorkspaceStage from "./WorkspaceStage.js"
 
 /** The `capabilities` section of the node config: which inquirium provider, how large a staged file may be. */
 export const CapabilitiesConfig = Schema.Struct({
@@ -26,25 +21,3 @@ export type CapabilitiesConfig = typeof CapabilitiesConfig.Type
 
 /** The defaults: deterministic inquirium, 8 MiB staged files. */
 export const defaultCapabilities: CapabilitiesConfig = Schema.decodeSync(CapabilitiesConfig)({})
-
-/** What the host capabilities need from the node config. */
-export interface HostSettings {
-  readonly node: { readonly data_dir: string }
-}
-
-/**
- * The registry and `IntentHost` with the shipped capabilities: `config.node.data_dir` is where
- * `workspace.stage` writes; `capabilities` picks the inquirium provider.
- */
-export const layer = (
-  config: HostSettings,
-  capabilities: CapabilitiesConfig = defaultCapabilities
-): Layer.Layer<Capabilities | IntentHost, never, HttpClient.HttpClient> =>
-  layerFrom(Inquirium.InquiriumRequest, WorkspaceStage.WorkspaceStage).pipe(
-    Layer.provide(Inquirium.layer.pipe(Layer.provide(Inquirium.layerProvider(capabilities.inquirium)))),
-    Layer.provide(
-      WorkspaceStage.layer({ dataDir: config.node.data_dir, maxBytes: capabilities.workspace.max_bytes }).pipe(
-        Layer.provide(Layer.merge(NodeFileSystem.layer, NodePath.layer))
-      )
-    )
-  )

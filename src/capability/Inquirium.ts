@@ -164,10 +164,8 @@ export const layerProvider = (settings: InquiriumSettings): Layer.Layer<Inquiriu
 export class InquiriumRequest extends Context.Tag("orbiplex/capability/InquiriumRequest")<InquiriumRequest, Capability>() {}
 
 /** The capability over whichever `InquiriumProvider` is provided. */
-export const layer: Layer.Layer<InquiriumRequest, never, InquiriumProvider> = Layer.effect(
-  InquiriumRequest,
-  Effect.map(InquiriumProvider, (provider) =>
-    makeCapability({
+export const capability: Effect.Effect<Capability, never, InquiriumProvider> = Effect.map(InquiriumProvider, (provider) =>
+  makeCapability({
       id: "inquirium.request",
       description: `model work through the host (provider ${provider.name})`,
       input: InquiriumInput,
@@ -177,4 +175,6 @@ export const layer: Layer.Layer<InquiriumRequest, never, InquiriumProvider> = La
           Effect.mapError((error) => new CapabilityFailed({ capability: "inquirium.request", detail: error.message }))
         )
     }))
-)
+
+/** The capability as a service. */
+export const layer: Layer.Layer<InquiriumRequest, never, InquiriumProvider> = Layer.effect(InquiriumRequest, capability)

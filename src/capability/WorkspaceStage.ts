@@ -61,7 +61,7 @@ export interface StageSettings {
 /** The `workspace.stage` capability service. */
 export class WorkspaceStage extends Context.Tag("orbiplex/capability/WorkspaceStage")<WorkspaceStage, Capability>() {}
 
-const capability = "workspace.stage"
+const CAPABILITY_ID = "workspace.stage"
 
 /** Builds the capability over the platform file system. */
 export const make = (settings: StageSettings): Effect.Effect<Capability, never, FileSystem.FileSystem | Path.Path> =>
@@ -69,12 +69,12 @@ export const make = (settings: StageSettings): Effect.Effect<Capability, never, 
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const maxBytes = settings.maxBytes ?? 8 * 1024 * 1024
-    const fail = (detail: string) => new CapabilityFailed({ capability, detail })
+    const fail = (detail: string) => new CapabilityFailed({ capability: CAPABILITY_ID, detail })
     const io = <A, E extends { readonly message: string }>(what: string, effect: Effect.Effect<A, E>) =>
       Effect.mapError(effect, (error) => fail(`${what}: ${error.message}`))
     const inside = (root: string, candidate: string) => candidate === root || candidate.startsWith(root + path.sep)
     return makeCapability({
-      id: capability,
+      id: CAPABILITY_ID,
       description: "write a file under the node's data folder, in the module's own workspace",
       input: StageInput,
       output: StageOutput,
@@ -116,6 +116,15 @@ export const make = (settings: StageSettings): Effect.Effect<Capability, never, 
         })
     })
   })
+
+/** Where the node's `workspace.stage` writes, and how much (from the data folder and the `capabilities` section). */
+export class WorkspaceStageSettings extends Context.Tag("orbiplex/WorkspaceStageSettings")<WorkspaceStageSettings, StageSettings>() {}
+
+/** The capability with the node's settings. */
+export const capability: Effect.Effect<Capability, never, WorkspaceStageSettings | FileSystem.FileSystem | Path.Path> = Effect.flatMap(
+  WorkspaceStageSettings,
+  (settings) => make(settings)
+)
 
 /** The capability as a layer. */
 export const layer = (settings: StageSettings): Layer.Layer<WorkspaceStage, never, FileSystem.FileSystem | Path.Path> =>

@@ -8,7 +8,7 @@ import { loadNodeConfig } from "../config/ConfigLoader.js"
 import { enabledModules } from "../config/NodeConfig.js"
 import * as OperatorApi from "../operator/OperatorApi.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
-import * as PipelineNode from "../node/PipelineNode.js"
+import * as NodeRoot from "../node/NodeRoot.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 
 /** The start command. */
@@ -21,10 +21,8 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
       `orbiplex node ${nodeConfig.node.id} starting ${modules.length} module(s) from ${file}: ` +
         (modules.map((entry) => entry.component_id).join(", ") || "(none)")
     )
-    // Providers and pipelines run beside the supervised modules and share their lifecycle log.
-    const node = PipelineNode.layerConfig(file, nodeConfig).pipe(Layer.provideMerge(OrbiplexNode.layerExchange(nodeConfig)))
     // The operator API (when `operator.listen` is set) serves over the node's own services.
-    const served = OperatorApi.withOperatorApi(nodeConfig.operator, node)
+    const served = NodeRoot.layerWithOperator(file, nodeConfig, (node) => OperatorApi.withOperatorApi(nodeConfig.operator, node))
     return yield* Layer.launch(served).pipe(
       Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level))
     )

@@ -8,13 +8,12 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { Console, Effect, Either, Option, Schema, Stream } from "effect"
 import { packageRoot } from "../config/Bundled.js"
 import { ConfigInvalid, ConfigUnreadable } from "../config/ConfigError.js"
 import { decodeNodeConfig } from "../config/ConfigLoader.js"
 import { isJsonObject, type JsonObject } from "../contract/Json.js"
-import * as Exchange from "../node/Exchange.js"
+import * as NodeRoot from "../node/NodeRoot.js"
 import { splitDocument } from "../exchange/ExchangeConfig.js"
 import { OfferCatalog } from "../exchange/OfferCatalog.js"
 import type { RunOutcome } from "../workflow/WorkflowRun.js"
@@ -161,10 +160,7 @@ export const workflowRun = Effect.fn("WorkflowCommand.run")(function*(args: Work
   })
   const print = args.json ? output.err : output.out
   const phases = phaseOrder(template)
-  const layer = Exchange.layer(config, settings).pipe(
-    Layer.provideMerge(OrbiplexNode.layer(config)),
-    Layer.provide(NodeHttpClient.layerUndici)
-  )
+  const layer = NodeRoot.layerExchange(config, { exchange: settings })
   const outcome = yield* Effect.scoped(
     Effect.gen(function*() {
       const supervisor = yield* Supervisor

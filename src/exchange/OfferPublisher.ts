@@ -4,14 +4,14 @@
  * `service.publish` chain through that Dator only (it shapes pricing, constraints, delivery, queue
  * from its provider profile; the field registry clips anything host-owned), then signs and stores
  * the result in the catalog. At start every configured Dator service is published; while the node
- * runs, offers are published again before they expire.
+ * runs, offers are published again before they expire. The `catalog.publish-offer` capability over it
+ * is in src/capability/CatalogPublishOffer.ts.
  */
-import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Schedule, Schema } from "effect"
 import { isJsonObject } from "../contract/Json.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import type { ClippedPath } from "../middleware/ChainTrace.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
-import { type Capability, CapabilityFailed, make as makeCapability } from "../capability/Capability.js"
 import type { CatalogConfig } from "./ExchangeConfig.js"
 import { ExecutorChains } from "./ExecutorChains.js"
 import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
@@ -125,6 +125,10 @@ export const make = Effect.gen(function*() {
   return OfferPublisher.of({ publish, publishAll, servicesOf })
 })
 
+/** How long until the next look: half the shortest offer life (or of `ttlMs`), at least 1 s. */
+export const nextLookMs = (offers: ReadonlyArray<Pick<CatalogOffer, "issued_at_ms" | "expires_at_ms">>, ttlMs: number): number =>
+  Math.max(1_000, Math.min(ttlMs / 2, ...offers.map((offer) => (offer.expires_at_ms - offer.issued_at_ms) / 2)))
+
 /** Publishes again every offer past half its lifetime; returns how long to wait before the next look. */
 const refreshDue = (publisher: OfferPublisher["Type"], catalog: OfferCatalog["Type"], ttlMs: number) =>
   Effect.gen(function*() {
@@ -136,77 +140,34 @@ const refreshDue = (publisher: OfferPublisher["Type"], catalog: OfferCatalog["Ty
         yield* Effect.ignore(publisher.publish(offer.executor_id, offer.service_type))
       }
     }
-    const lives = (yield* catalog.all).map((offer) => (offer.expires_at_ms - offer.issued_at_ms) / 2)
-    return Math.max(1_000, Math.min(ttlMs / 2, ...lives))
+    return nextLookMs(yield* catalog.all, ttlMs)
   })
 
 /**
- * The publisher; with `publish_on_start` every configured service is published while the layer is
- * built, and with `refresh` a fiber of the layer's scope publishes offers again before they expire.
+ * The refresh policy: each look comes after the wait the previous look asked for (its output, in ms),
+ * so an offer is republished past half its life and before it expires.
  */
-export const layer = (
-  settings: CatalogConfig
-): Layer.Layer<OfferPublisher, never, OfferCatalog | ExecutorChains | Supervisor> =>
-  Layer.scoped(
-    OfferPublisher,
+export const refreshSchedule: Schedule.Schedule<number, number> = Schedule.identity<number>().pipe(
+  Schedule.addDelay((waitMs) => Duration.millis(waitMs))
+)
+
+/** The publisher (nothing is published while it is built: see `layerStartup`). */
+export const layer: Layer.Layer<OfferPublisher, never, OfferCatalog | ExecutorChains | Supervisor> = Layer.effect(OfferPublisher, make)
+
+/**
+ * What the publisher does while the node runs: with `publish_on_start` every configured service is
+ * published while this layer is built (build it once the node's capabilities are registered), and
+ * with `refresh` a fiber of its scope publishes offers again before they expire.
+ */
+export const layerStartup = (settings: CatalogConfig): Layer.Layer<never, never, OfferPublisher | OfferCatalog> =>
+  Layer.scopedDiscard(
     Effect.gen(function*() {
-      const publisher = yield* make
+      const publisher = yield* OfferPublisher
       const catalog = yield* OfferCatalog
       if (settings.publish_on_start) yield* publisher.publishAll
       if (settings.refresh) {
-        const loop = (waitMs: number): Effect.Effect<never> =>
-          Effect.sleep(Duration.millis(waitMs)).pipe(
-            Effect.zipRight(refreshDue(publisher, catalog, settings.offer_ttl)),
-            Effect.flatMap(loop)
-          )
-        yield* Effect.forkScoped(loop(settings.offer_ttl / 2))
+        // The first look finds nothing due (offers were just published) and sets the pace.
+        yield* Effect.forkScoped(Effect.repeat(refreshDue(publisher, catalog, settings.offer_ttl), refreshSchedule))
       }
-      return publisher
     })
   )
-
-/** What a module asks `catalog.publish-offer` for: one of its own services. */
-export const PublishOfferInput = Schema.Struct({ service_type: Schema.NonEmptyTrimmedString })
-
-/** What it gets back: the signed offer's identity and lifetime. */
-export const PublishOfferOutput = Schema.Struct({
-  offer_id: Schema.String,
-  provider_id: Schema.String,
-  service_type: Schema.String,
-  sequence: Schema.Int,
-  expires_at: Schema.String,
-  signer: Schema.String
-})
-
-/** The `catalog.publish-offer` capability service. */
-export class CatalogPublishOffer extends Context.Tag("orbiplex/capability/CatalogPublishOffer")<CatalogPublishOffer, Capability>() {}
-
-/**
- * `catalog.publish-offer`: a module (re)publishes one of ITS OWN services; the provider is always
- * `local:<the asking executor>`, never a value the module names.
- */
-export const capabilityLayer: Layer.Layer<CatalogPublishOffer, never, OfferPublisher> = Layer.effect(
-  CatalogPublishOffer,
-  Effect.map(OfferPublisher, (publisher) =>
-    makeCapability({
-      id: "catalog.publish-offer",
-      description: "shape (service.publish), sign and publish an offer of the asking provider",
-      input: PublishOfferInput,
-      output: PublishOfferOutput,
-      run: (input, context) =>
-        publisher.publish(context.executorId, input.service_type).pipe(
-          Effect.map(({ offer }) => {
-            const signature = offer.document["signature"]
-            return {
-              offer_id: offer.offer_id,
-              provider_id: offer.provider_id,
-              service_type: offer.service_type,
-              sequence: offer.sequence,
-              expires_at: new Date(offer.expires_at_ms).toISOString(),
-              signer: isJsonObject(signature) && typeof signature["signer"] === "string" ? signature["signer"] : ""
-            }
-          }),
-          Effect.mapError((error) => new CapabilityFailed({ capability: "catalog.publish-offer", detail: error.message }))
-        )
-    }))
-)

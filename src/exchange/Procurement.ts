@@ -13,7 +13,6 @@ import { randomUUID } from "node:crypto"
 import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { isJsonObject, Json, JsonObject } from "../contract/Json.js"
 import type { ChainResult } from "../middleware/ChainTrace.js"
-import { type Capability, CapabilityFailed, make as makeCapability } from "../capability/Capability.js"
 import { ExecutorChains } from "./ExecutorChains.js"
 import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
 import { Settlement } from "./Settlement.js"
@@ -295,22 +294,3 @@ export const make = Effect.gen(function*() {
 
 /** Procurement as a layer. */
 export const layer: Layer.Layer<Procurement, never, OfferCatalog | ExecutorChains | Settlement> = Layer.effect(Procurement, make)
-
-/** The `procurement.order` capability service. */
-export class ProcurementOrder extends Context.Tag("orbiplex/capability/ProcurementOrder")<ProcurementOrder, Capability>() {}
-
-/** `procurement.order` over the procurement service; the intent's deadline bounds the whole order. */
-export const capabilityLayer: Layer.Layer<ProcurementOrder, never, Procurement> = Layer.effect(
-  ProcurementOrder,
-  Effect.map(Procurement, (procurement) =>
-    makeCapability({
-      id: "procurement.order",
-      description: "buy one piece of priced service work from a provider in the catalog (validated, dispatched, settled)",
-      input: OrderInput,
-      output: OrderOutcome,
-      run: (input, context) =>
-        procurement.order(input, { correlationId: context.correlationId, deadline: context.deadline }).pipe(
-          Effect.mapError((error) => new CapabilityFailed({ capability: "procurement.order", detail: error.message }))
-        )
-    }))
-)

@@ -14,7 +14,7 @@ import { Supervisor } from "../supervisor/Supervisor.js"
 import type { ChainOutcome, ChainResult, ExecutorTrace } from "./ChainTrace.js"
 import { type Chain, millis, type Passage, runTurn } from "./ExecutorTurn.js"
 import { HookRegistry, type UnknownHook } from "./HookRegistry.js"
-import { IntentHost } from "./IntentHost.js"
+import { IntentHost, restrictTo } from "./IntentHost.js"
 import { TraceStore } from "./TraceStore.js"
 
 /** Per-run choices. */
@@ -27,6 +27,10 @@ export interface RunOptions {
   readonly annotations?: JsonObject
   /** A bound on the whole chain, on top of the hook's deadline per executor. */
   readonly deadlineMs?: number
+  /** Only these of the hook's executors take a turn (default: every attached one). */
+  readonly executors?: ReadonlyArray<string>
+  /** The only capabilities this run's intents may name (default: every one the host provides). */
+  readonly capabilities?: ReadonlyArray<string>
 }
 
 /** The payload given to `runHook` does not match the hook's payload schema; nothing ran. */
@@ -59,7 +63,10 @@ export const make = Effect.gen(function*() {
   const intentHost = yield* IntentHost
   const store = yield* TraceStore
   const supervisor = yield* Supervisor
-  const services = { client, intentHost }
+  const servicesFor = (options: RunOptions) => ({
+    client,
+    intentHost: options.capabilities === undefined ? intentHost : restrictTo(intentHost, options.capabilities)
+  })
   const entries = supervisor.entries
   const attached = (hook: string): ReadonlyArray<ModuleEntry> => entries.filter((entry) => entry.hooks.includes(hook))
 
@@ -83,7 +90,10 @@ export const make = Effect.gen(function*() {
     const executors: Array<ExecutorTrace> = []
     let outcome: ChainOutcome = "completed"
     let reason: string | undefined
-    for (const entry of attached(hook.name)) {
+    const services = servicesFor(options)
+    const only = options.executors
+    const chainOf = only === undefined ? attached(hook.name) : attached(hook.name).filter((entry) => only.includes(entry.id))
+    for (const entry of chainOf) {
       const turn = yield* runTurn(services, chain, entry, passage)
       executors.push(turn.trace)
       passage = turn.end.passage

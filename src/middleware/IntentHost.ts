@@ -1,6 +1,6 @@
 /**
  * The port through which the chain runner has the host carry out a module's intents (CONTRACTS §2.3
- * step 5, §2.4). Middleware defines it; `src/host/Capabilities.ts` implements it from the capability
+ * step 5, §2.4). Middleware defines it; `src/capability/Capability.ts` implements it from the capability
  * registry. The runner therefore never names a capability, and a new one needs no runner change.
  */
 import { Context, Effect, Layer, Option } from "effect"
@@ -45,3 +45,22 @@ export const layerNone: Layer.Layer<IntentHost> = Layer.succeed(
     capabilities: []
   })
 )
+
+/**
+ * `host` narrowed to `allowed`: an intent for any other capability is refused as this chain's
+ * limit (an order's provider chain may not, for example, place orders itself).
+ */
+export const restrictTo = (host: IntentHost["Type"], allowed: ReadonlyArray<string>): IntentHost["Type"] => {
+  const refusal = (capability: string) =>
+    `capability ${JSON.stringify(capability)} is not available to this chain; it may use ${allowed.join(", ") || "none"}`
+  return IntentHost.of({
+    check: (capability, input) => (allowed.includes(capability) ? host.check(capability, input) : Option.some(refusal(capability))),
+    execute: (intent, context) =>
+      allowed.includes(intent.capability)
+        ? host.execute(intent, context)
+        : Effect.succeed({ intent_id: intent.intent_id, status: "rejected", error: refusal(intent.capability) }),
+    get capabilities() {
+      return host.capabilities.filter((id) => allowed.includes(id))
+    }
+  })
+}

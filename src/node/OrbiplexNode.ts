@@ -1,13 +1,12 @@
 /**
- * The whole runtime as layers, for `orbiplex start` and for embedders alike.
+ * Supervision, and supervision with middleware chains, as layers. What `orbiplex start` runs as a
+ * whole (exchange, workflows, pipelines on top) is composed in `NodeRoot`.
  */
 import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Layer, Logger, LogLevel } from "effect"
 import { enabledModules, type LogLevelName, type NodeConfig } from "../config/NodeConfig.js"
 import * as ChainStack from "./ChainStack.js"
-import * as Exchange from "./Exchange.js"
-import type { IdentityUnavailable } from "../exchange/NodeIdentity.js"
 import * as LifecycleLog from "../supervisor/LifecycleLog.js"
 import * as ModuleClient from "../supervisor/ModuleClient.js"
 import * as Supervisor from "../supervisor/Supervisor.js"
@@ -51,17 +50,6 @@ export const layerWithoutHttp = (config: NodeConfig): Layer.Layer<Services, neve
 /** The runtime for `config` with a keep-alive undici pool for loopback calls. */
 export const layer = (config: NodeConfig): Layer.Layer<Services> =>
   layerWithoutHttp(config).pipe(Layer.provide(NodeHttpClient.layerUndici))
-
-/**
- * The runtime plus the exchange host side: the node key, offers published by each Dator at start
- * and signed by the host, procurement, and durable workflows driven through Arca. Kept apart from
- * `layer` so supervision-only programs and tests do not create a node key in their data folder.
- */
-export const layerExchange = (config: NodeConfig): Layer.Layer<Services | Exchange.ExchangeServices, IdentityUnavailable> =>
-  Exchange.layer(config, { catalog: config.catalog, procurement: config.procurement, workflow: config.workflow }).pipe(
-    Layer.provideMerge(layerWithoutHttp(config)),
-    Layer.provide(NodeHttpClient.layerUndici)
-  )
 
 /** The minimum log level a config asks for. */
 export const logLevelLayer = (level: LogLevelName): Layer.Layer<never> =>

@@ -6,7 +6,7 @@
  * `resume`; a deterministic one (an answer too large or not a decision) is not.
  */
 import { randomUUID } from "node:crypto"
-import { Clock, Duration, Effect, Either } from "effect"
+import { Clock, Duration, Effect, Ref, Schedule } from "effect"
 import type { MiddlewareDecision } from "../contract/Decision.js"
 import type { IntentResult, WorkflowEnvelope } from "../contract/Envelope.js"
 import type { JsonObject } from "../contract/Json.js"
@@ -47,15 +47,26 @@ export interface Unavailable {
   readonly lastError: string
 }
 
+/**
+ * The retry policy of one move: exponential from 100 ms, each wait capped at 2 s, at most
+ * `attempts` invocations in all. A restarting module needs a moment; a long outage suspends the run.
+ */
+export const moveRetry = (attempts: number): Schedule.Schedule<unknown, unknown> =>
+  Schedule.exponential(Duration.millis(100)).pipe(
+    Schedule.either(Schedule.spaced(Duration.seconds(2))),
+    Schedule.intersect(Schedule.recurs(Math.max(0, attempts - 1)))
+  )
+
 /** Invokes Arca for one move, retrying through a crash or restart of the module. */
 export const invokeMove = (input: MoveInvocation): Effect.Effect<Answered | Unavailable> =>
   Effect.gen(function*() {
     const { entry, hook } = input
-    let kind = input.kind
-    let lastError = ""
-    for (let attempt = 1; attempt <= input.attempts; attempt++) {
+    const attempt = yield* Ref.make(0)
+    const kind = yield* Ref.make(input.kind)
+    const once = Effect.gen(function*() {
+      const number = yield* Ref.updateAndGet(attempt, (n) => n + 1)
       const at = yield* Clock.currentTimeMillis
-      const payload = input.payloadOf(kind, at)
+      const payload = input.payloadOf(yield* Ref.get(kind), at)
       const envelope: WorkflowEnvelope = {
         schema_version: "workflow-envelope.v1",
         envelope_id: `env_${randomUUID()}`,
@@ -71,21 +82,23 @@ export const invokeMove = (input: MoveInvocation): Effect.Effect<Answered | Unav
         },
         deadline_ms: hook.deadlineMs
       }
-      const answer = yield* Effect.either(
-        input.client.invoke(entry.id, envelope, { timeoutMs: hook.deadlineMs, whileRestarting: "wait" })
+      return yield* input.client.invoke(entry.id, envelope, { timeoutMs: hook.deadlineMs, whileRestarting: "wait" }).pipe(
+        Effect.map((decision): Answered => ({ _tag: "Answered", decision, payload, at })),
+        Effect.tapError((error) =>
+          input.emit("host", "host/arca-unavailable", {
+            executor_id: entry.id,
+            attempt: number,
+            attempts: input.attempts,
+            error: error.message
+          }).pipe(
+            // Arca restarted (or is restarting): it lost nothing, but tell it this is a resumption.
+            Effect.zipRight(Ref.set(kind, "resume"))
+          )
+        )
       )
-      if (Either.isRight(answer)) return { _tag: "Answered", decision: answer.right, payload, at } satisfies Answered
-      lastError = answer.left.message
-      yield* input.emit("host", "host/arca-unavailable", {
-        executor_id: entry.id,
-        attempt,
-        attempts: input.attempts,
-        error: lastError
-      })
-      if (!isTransient(answer.left)) break
-      // Arca restarted (or is restarting): it lost nothing, but tell it this is a resumption.
-      kind = "resume"
-      yield* Effect.sleep(Duration.millis(Math.min(2_000, 100 * 2 ** (attempt - 1))))
-    }
-    return { _tag: "Unavailable", lastError } satisfies Unavailable
+    })
+    return yield* once.pipe(
+      Effect.retry({ schedule: moveRetry(input.attempts), while: isTransient }),
+      Effect.catchAll((error) => Effect.succeed<Unavailable>({ _tag: "Unavailable", lastError: error.message }))
+    )
   })

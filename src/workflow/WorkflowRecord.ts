@@ -9,7 +9,7 @@ import { Either, Schema } from "effect"
 import { IntentResult } from "../contract/Envelope.js"
 import { isJsonObject, type Json, JsonObject } from "../contract/Json.js"
 import { formatProblems, problemsOf } from "../contract/Problems.js"
-import type { StepTerms } from "./WorkflowCapabilities.js"
+import type { StepTerms } from "../capability/WorkflowTransition.js"
 
 /** The schema version of a persisted run. */
 export const RUN_SCHEMA = "orbiplex-workflow-run.v1"

@@ -13,7 +13,7 @@
  * step is answered from the store, run once, or retried by policy, never skipped.
  */
 import { randomUUID } from "node:crypto"
-import { Clock, Context, Effect, Either, Layer, Option } from "effect"
+import { Clock, Context, Effect, Either, Layer, Option, Queue, Ref } from "effect"
 import type { IntentResult } from "../contract/Envelope.js"
 import { isJsonObject, type JsonObject } from "../contract/Json.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
@@ -26,6 +26,7 @@ import { ModuleClient } from "../supervisor/ModuleClient.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
 import type { WorkflowConfig } from "../exchange/ExchangeConfig.js"
 import { invokeMove } from "./WorkflowMove.js"
+import * as RunDrivers from "./RunDrivers.js"
 import * as Run from "./WorkflowRun.js"
 import {
   type DriveOptions,
@@ -63,8 +64,7 @@ export const make = (settings: WorkflowConfig) =>
     const traces = yield* TraceStore
     const hook: Hook = yield* Effect.orDie(registry.get(WORKFLOW_HOOK))
     const executor = Run.resolveExecutor(supervisor.entries, settings.executor)
-    /** Runs being driven now → their queued transition requests. */
-    const active = new Map<string, Array<JsonObject>>()
+    const drivers = yield* RunDrivers.make
 
     const loadRecord = (runId: string) =>
       Effect.flatMap(store.load(runId), (stored) =>
@@ -86,20 +86,29 @@ export const make = (settings: WorkflowConfig) =>
       ...(record.host.failure === undefined ? {} : { failure: record.host.failure })
     })
 
-    const drive = (entry: ModuleEntry, initial: RunFile.RunRecord, firstKind: "start" | "resume", options: DriveOptions) =>
+    const drive = (
+      entry: ModuleEntry,
+      initial: RunFile.RunRecord,
+      firstKind: "start" | "resume",
+      options: DriveOptions,
+      inbox: Queue.Dequeue<JsonObject>
+    ) =>
       Effect.gen(function*() {
         const runId = initial.run_id
-        const queue = active.get(runId) ?? []
+        /** Transition requests taken from the inbox, oldest first; persisted with every commit. */
+        const pending = yield* Ref.make<ReadonlyArray<JsonObject>>([])
         let record = initial
         let move = record.host.moves
         const lock = yield* Effect.makeSemaphore(1)
+        const collect = Effect.flatMap(Queue.takeAll(inbox), (taken) => Ref.update(pending, (queued) => [...queued, ...taken]))
         /** Applies `change` to the run and writes it durably (serialized: intents finish concurrently). */
         const commit = (change: (current: RunFile.RunRecord) => RunFile.RunRecord) =>
           lock.withPermits(1)(
             Effect.gen(function*() {
+              yield* collect
               const now = yield* Clock.currentTimeMillis
               const next = change(record)
-              record = { ...next, host: { ...next.host, updated_at_ms: now, pending_events: [...queue] } }
+              record = { ...next, host: { ...next.host, updated_at_ms: now, pending_events: [...(yield* Ref.get(pending))] } }
               yield* store.save(runId, RunFile.toJson(record))
             })
           )
@@ -140,7 +149,8 @@ export const make = (settings: WorkflowConfig) =>
               reason: `workflow ${runId} made ${record.host.moves} moves without ending (workflow.max_moves); it was stopped`
             })
           }
-          const transition = queue[0]
+          yield* lock.withPermits(1)(collect)
+          const transition = (yield* Ref.get(pending))[0]
           const results = RunFile.lastResults(record)
           const payloadOf = (eventKind: string, atMs: number): JsonObject => ({
             workflow: RunFile.workflowView(record),
@@ -157,7 +167,7 @@ export const make = (settings: WorkflowConfig) =>
                 `the run is saved: resume it once the module is ready`
             })
           }
-          if (transition !== undefined) queue.shift()
+          if (transition !== undefined) yield* Ref.update(pending, (queued) => queued.slice(1))
           move = record.host.moves + 1
           const { at, decision, payload } = invoked
           const verdict = DecisionValidator.validate({
@@ -302,14 +312,6 @@ export const make = (settings: WorkflowConfig) =>
         }
       })
 
-    /** Marks the run as driven for the duration of `body`; one driver per run. */
-    const exclusive = <A, E>(runId: string, pending: ReadonlyArray<JsonObject>, body: Effect.Effect<A, E>) =>
-      Effect.suspend((): Effect.Effect<A, E | Run.RunBusy> => {
-        if (active.has(runId)) return Effect.fail(new Run.RunBusy({ run_id: runId }))
-        active.set(runId, [...pending])
-        return Effect.ensuring(body, Effect.sync(() => active.delete(runId)))
-      })
-
     const executorOrFail = Either.match(executor, { onLeft: Effect.fail, onRight: Effect.succeed })
 
     const start = Effect.fn("WorkflowRunner.start")(function*(request: Run.StartRequest, options: DriveOptions = {}) {
@@ -343,7 +345,7 @@ export const make = (settings: WorkflowConfig) =>
         }
       }
       yield* store.save(runId, RunFile.toJson(record))
-      return yield* exclusive(runId, [], drive(entry, record, "start", options))
+      return yield* drivers.exclusive(runId, [], (inbox) => drive(entry, record, "start", options, inbox))
     })
 
     const resume = Effect.fn("WorkflowRunner.resume")(function*(runId: string, options: DriveOptions = {}) {
@@ -360,16 +362,12 @@ export const make = (settings: WorkflowConfig) =>
         ...record,
         host: { ...Run.withoutFailure(record.host), executor_id: entry.id, status: "running" }
       }
-      return yield* exclusive(runId, record.host.pending_events, drive(entry, running, "resume", options))
+      return yield* drivers.exclusive(runId, record.host.pending_events, (inbox) => drive(entry, running, "resume", options, inbox))
     })
 
     const requestTransition = (runId: string, detail: JsonObject) =>
       Effect.gen(function*() {
-        const queued = active.get(runId)
-        if (queued !== undefined) {
-          queued.push(detail)
-          return
-        }
+        if (yield* drivers.offer(runId, detail)) return
         const stored = yield* loadRecord(runId)
         if (Option.isNone(stored)) return yield* new RunNotFound({ run_id: runId })
         const record = stored.value

@@ -13,6 +13,7 @@ import * as Capabilities from "../../src/capability/Capability.js"
 import * as HostCapabilities from "../../src/capability/HostCapabilities.js"
 import * as Inquirium from "../../src/capability/Inquirium.js"
 import * as WorkspaceStage from "../../src/capability/WorkspaceStage.js"
+import * as NodeCapabilities from "../../src/node/NodeCapabilities.js"
 import { type IntentContext, IntentHost } from "../../src/middleware/IntentHost.js"
 
 const context = (executorId = "arca", deadline = Number.MAX_SAFE_INTEGER): IntentContext => ({
@@ -31,7 +32,11 @@ const withHost = <A, E>(body: (host: IntentHost["Type"], dataDir: string) => Eff
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const dataDir = yield* fs.makeTempDirectoryScoped({ prefix: "orbiplex-caps-" })
-    const context = yield* Layer.build(HostCapabilities.layer({ node: { data_dir: dataDir } }))
+    const context = yield* Layer.build(
+      NodeCapabilities.layerProviderSide({ dataDir, capabilities: HostCapabilities.defaultCapabilities }).pipe(
+        Layer.provideMerge(Capabilities.layerPort)
+      )
+    )
     return yield* body(Context.get(context, IntentHost), dataDir)
   }).pipe(Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)))
 

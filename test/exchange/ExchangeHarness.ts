@@ -3,7 +3,7 @@
  * exchange host side, over a fresh temp data folder, for one test. Entries carry the test file's
  * RUN_MARKER so the leftover-process check finds them.
  */
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { NodeContext } from "@effect/platform-node"
 import { Context, Deferred, Effect, Exit, Layer, Option, Queue, Schema, Scope } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -11,7 +11,7 @@ import * as Path from "node:path"
 import { NodeConfig, NodeSettings } from "../../src/config/NodeConfig.js"
 import { isJsonObject, type Json, JsonObject } from "../../src/contract/Json.js"
 import { ModuleEntry } from "../../src/contract/ModuleEntry.js"
-import * as Exchange from "../../src/node/Exchange.js"
+import * as NodeRoot from "../../src/node/NodeRoot.js"
 import { defaultExchange, type ExchangeSettings } from "../../src/exchange/ExchangeConfig.js"
 import { deterministic, InquiriumProvider } from "../../src/capability/Inquirium.js"
 import { OfferCatalog } from "../../src/exchange/OfferCatalog.js"
@@ -20,7 +20,6 @@ import { Procurement } from "../../src/exchange/Procurement.js"
 import { WorkflowRunner } from "../../src/workflow/WorkflowRunner.js"
 import { IntentHost } from "../../src/middleware/IntentHost.js"
 import { TraceStore } from "../../src/middleware/TraceStore.js"
-import * as OrbiplexNode from "../../src/node/OrbiplexNode.js"
 import { LifecycleLog } from "../../src/supervisor/LifecycleLog.js"
 import { Supervisor } from "../../src/supervisor/Supervisor.js"
 import { manifest, PYTHON, REPO_ROOT, RUN_MARKER } from "../support/Fixture.js"
@@ -171,12 +170,10 @@ export const startExchange = (
     const scope = yield* Scope.make()
     const close = quiet(Scope.close(scope, Exit.void))
     yield* Effect.addFinalizer(() => close)
-    const layer = Exchange.layer(config, options.settings ?? defaultExchange, {
+    const layer = NodeRoot.layerExchange(config, {
+      exchange: options.settings ?? defaultExchange,
       ...(options.inquirium === undefined ? {} : { inquirium: options.inquirium })
-    }).pipe(
-      Layer.provideMerge(OrbiplexNode.layerWithoutHttp(config)),
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
+    })
     const context = yield* Layer.buildWithScope(layer, scope).pipe(Effect.orDie, quiet)
     return {
       dataDir,
