@@ -123,6 +123,7 @@ export { makeOperatorClient, OperatorRequestFailed, OperatorUnreachable } from "
 export {
   InvokeTimedOut,
   MalformedResponse,
+  ModuleCrashed,
   ModuleNotReady,
   ResponseTooLarge,
   TransportFailed,
