@@ -1,0 +1,79 @@
+/**
+ * The record of spawned process groups: written while a child runs and dropped once it is stopped,
+ * and, on the next start, leftovers of a crashed run reaped only where the leader is still the same
+ * process (alive with the recorded start time).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Option, Schema, Scope } from "effect"
+import * as Fs from "node:fs"
+import { PYTHON, RUN_MARKER } from "../support/Fixture.js"
+import { awaitGone, expectNoLeftoverProcesses, isAlive } from "../support/Processes.js"
+import { tempDir, writeFile } from "../support/TempFiles.js"
+import { processStartTime, spawnChild } from "../../src/supervisor/ChildProcess.js"
+import { GroupsFile, groupsFilePath, make } from "../../src/supervisor/ProcessGroups.js"
+import { quiet } from "../support/Node.js"
+import { sleepingGroup } from "./GroupSupport.js"
+
+expectNoLeftoverProcesses()
+
+const readGroups = (dataDir: string) =>
+  Schema.decodeUnknownSync(Schema.parseJson(GroupsFile))(Fs.readFileSync(groupsFilePath(dataDir), "utf8")).groups
+
+const startTimeOf = (pid: number): number =>
+  Option.getOrThrowWith(processStartTime(pid), () => new Error(`no /proc/${pid}/stat`))
+
+describe("ProcessGroups", () => {
+  it.scopedLive("spawnChild records its group while it runs and forgets it once stopped", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* tempDir
+      const groups = yield* make(dataDir)
+      const scope = yield* Scope.make()
+      const child = yield* spawnChild(
+        { executable: PYTHON, args: ["-c", "import sys; sys.stdin.read()", "child.py", RUN_MARKER], cwd: dataDir, env: {}, graceMs: 500 },
+        groups.hookFor("orbiplex-test")
+      ).pipe(Scope.extend(scope))
+      expect(readGroups(dataDir)).toEqual([
+        { pgid: child.pid, leader_pid: child.pid, start_time: startTimeOf(child.pid), module_id: "orbiplex-test" }
+      ])
+      yield* Scope.close(scope, Exit.void)
+      expect(readGroups(dataDir)).toEqual([])
+    }))
+
+  it.scopedLive("reaps a leftover group whose leader is the same process, its worker too, and nothing else", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* tempDir
+      const leftover = yield* sleepingGroup()
+      const stranger = yield* sleepingGroup()
+      writeFile(dataDir, "run/process-groups.json", {
+        schema_version: "process-groups.v1",
+        groups: [
+          { pgid: leftover.pid, leader_pid: leftover.pid, start_time: startTimeOf(leftover.pid), module_id: "left" },
+          // The same pid, but a process started at another time: one that merely reuses the pid.
+          { pgid: stranger.pid, leader_pid: stranger.pid, start_time: startTimeOf(stranger.pid) + 1, module_id: "reused" },
+          { pgid: 4_194_000, leader_pid: 4_194_000, start_time: 1, module_id: "gone" }
+        ]
+      })
+      const groups = yield* make(dataDir)
+      const reaped = yield* groups.reapLeftovers
+      expect(reaped.map(({ outcome, record }) => `${record.module_id}:${outcome}`)).toEqual([
+        "left:stopped",
+        "reused:gone",
+        "gone:gone"
+      ])
+      yield* awaitGone(leftover.pid, 3_000)
+      yield* awaitGone(leftover.worker, 3_000)
+      expect(isAlive(stranger.pid)).toBe(true)
+      expect(isAlive(stranger.worker)).toBe(true)
+      expect(readGroups(dataDir)).toEqual([])
+    }).pipe(quiet))
+
+  it.scopedLive("a record file that is not process-groups.v1 reaps nothing and is replaced on the next write", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* tempDir
+      writeFile(dataDir, "run/process-groups.json", "{ not json")
+      const groups = yield* make(dataDir)
+      expect(yield* groups.reapLeftovers).toEqual([])
+      yield* groups.record("m", { pid: 4_194_001, startTime: 7 })
+      expect(readGroups(dataDir)).toMatchObject([{ pgid: 4_194_001, start_time: 7, module_id: "m" }])
+    }).pipe(quiet))
+})
