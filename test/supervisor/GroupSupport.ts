@@ -1,11 +1,12 @@
 /**
- * A process group of two for the reaper and port tests: a detached Python leader that starts one
- * worker in its group, both sleeping (and, optionally, the leader listening on a port). Killed with
- * its whole group when the test's scope closes.
+ * A process group of two for the reaper and port tests (test/fixtures/group_leader.py): a detached
+ * leader that starts one worker in its group, both sleeping, the leader optionally listening on a
+ * port. Killed with its whole group when the test's scope closes.
  */
 import { Effect, type Scope } from "effect"
 import * as NodeChild from "node:child_process"
 import * as Readline from "node:readline"
+import { fileURLToPath } from "node:url"
 import { PYTHON, RUN_MARKER } from "../support/Fixture.js"
 
 /** A spawned group: its leader (whose pid is the group id) and the worker it started. */
@@ -16,19 +17,7 @@ export interface SleepingGroup {
   readonly port: number
 }
 
-const LEADER = `
-import socket, subprocess, sys, time
-port = 0
-if sys.argv[1] != "-":
-    server = socket.socket(socket.AF_INET6 if sys.argv[1] == "::1" else socket.AF_INET)
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind((sys.argv[1], int(sys.argv[2])))
-    server.listen()
-    port = server.getsockname()[1]
-worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *sys.argv[3:]], stdin=subprocess.DEVNULL)
-print(worker.pid, port, flush=True)
-time.sleep(120)
-`
+const LEADER = fileURLToPath(new URL("../fixtures/group_leader.py", import.meta.url))
 
 /** Spawns a leader in its own group (listening on `listen` when given; port 0 = any). */
 export const sleepingGroup = (
@@ -36,7 +25,7 @@ export const sleepingGroup = (
 ): Effect.Effect<SleepingGroup, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.async<SleepingGroup>((resume) => {
-      const args = ["-c", LEADER, listen?.host ?? "-", String(listen?.port ?? 0), "group_support.py", RUN_MARKER]
+      const args = [LEADER, listen?.host ?? "-", String(listen?.port ?? 0), RUN_MARKER]
       const child = NodeChild.spawn(PYTHON, args, { detached: true, stdio: ["ignore", "pipe", "inherit"] })
       Readline.createInterface({ input: child.stdout }).once("line", (line) => {
         const [worker, port] = line.split(" ").map(Number)
