@@ -1,9 +1,10 @@
 /**
- * The process groups this host spawned, recorded in `<data_dir>/run/process-groups.json` (written
- * atomically) from spawn until the group has been stopped. A host that was SIGKILLed runs no
- * finalizer, so its record stays; the next start reaps those groups before it spawns anything,
- * but only where the leader is alive with the start time recorded: a process that merely reuses
- * the pid is never signalled.
+ * The process groups this host spawned, recorded in `<data_dir>/run/process-groups/<host>.json`
+ * (one file per host process, written atomically) from spawn until the group has been stopped. A
+ * host that was SIGKILLed runs no finalizer, so its file stays; the next start reaps the groups of
+ * every file whose host is gone, before it spawns anything, but only where the leader is alive
+ * with the start time recorded: a process that merely reuses the pid is never signalled. A file
+ * whose host still runs (two hosts sharing a data_dir) is left alone.
  */
 import { Context, Duration, Effect, Either, Layer, Option, Schedule, Schema } from "effect"
 import * as Fs from "node:fs"
@@ -19,9 +20,13 @@ export class GroupRecord extends Schema.Class<GroupRecord>("GroupRecord")({
   module_id: Schema.String
 }) {}
 
-/** The record file. */
+/** A host process: its pid and start time. */
+export const HostIdentity = Schema.Struct({ pid: Schema.Int, start_time: Schema.Number })
+
+/** One host's record file. */
 export const GroupsFile = Schema.Struct({
   schema_version: Schema.Literal("process-groups.v1"),
+  host: HostIdentity,
   groups: Schema.Array(GroupRecord)
 })
 
@@ -34,6 +39,8 @@ export interface Reaped {
 
 /** The record of spawned process groups. */
 export class ProcessGroups extends Context.Tag("orbiplex/ProcessGroups")<ProcessGroups, {
+  /** This host's record file. */
+  readonly file: string
   /** Stops the groups a previous run recorded whose leader is still the same process; call it before spawning. */
   readonly reapLeftovers: Effect.Effect<ReadonlyArray<Reaped>>
   /** Records a group this run spawned for `moduleId`. */
@@ -44,8 +51,12 @@ export class ProcessGroups extends Context.Tag("orbiplex/ProcessGroups")<Process
   readonly hookFor: (moduleId: string) => GroupHook
 }>() {}
 
-/** The record file's path under `dataDir`. */
-export const groupsFilePath = (dataDir: string): string => Path.join(dataDir, "run", "process-groups.json")
+/** The folder of the record files under `dataDir`. */
+export const groupsFolder = (dataDir: string): string => Path.join(dataDir, "run", "process-groups")
+
+/** The record file of the host `host` under `dataDir`. */
+export const groupsFilePath = (dataDir: string, host: typeof HostIdentity.Type): string =>
+  Path.join(groupsFolder(dataDir), `${host.pid}-${host.start_time}.json`)
 
 /** How long a leftover group has after SIGTERM before SIGKILL. */
 const REAP_GRACE_MS = 1_000
@@ -61,37 +72,52 @@ const signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
   }
 }
 
-/** Whether `record`'s leader is the process it names: alive (not a zombie) with the recorded start time. */
-export const sameLeader = (record: GroupRecord): boolean => {
-  const started = processStartTime(record.leader_pid)
-  if (Option.isNone(started) || started.value !== record.start_time) return false
+/** Whether `pid` is alive (not a zombie) and started at `startTime`. */
+const sameProcess = (pid: number, startTime: number): boolean => {
+  const started = processStartTime(pid)
+  if (Option.isNone(started) || started.value !== startTime) return false
   try {
-    const stat = Fs.readFileSync(`/proc/${record.leader_pid}/stat`, "utf8")
+    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
     return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")
   } catch {
     return false
   }
 }
 
-/** Builds the record over `dataDir`; reads what a previous run left, signals nothing yet. */
+/** Whether `record`'s leader is the process it names: alive (not a zombie) with the recorded start time. */
+export const sameLeader = (record: GroupRecord): boolean => sameProcess(record.leader_pid, record.start_time)
+
+/** The record files of other hosts under `dataDir`, decoded; a file that does not decode is named with its problem. */
+const otherFiles = (dataDir: string, own: string) =>
+  Effect.gen(function*() {
+    const folder = groupsFolder(dataDir)
+    const names = yield* Effect.try(() => Fs.readdirSync(folder)).pipe(Effect.orElseSucceed((): Array<string> => []))
+    const files: Array<{ readonly file: string; readonly content: typeof GroupsFile.Type }> = []
+    for (const name of names) {
+      const file = Path.join(folder, name)
+      if (!name.endsWith(".json") || file === own) continue
+      const text = yield* Effect.try(() => Fs.readFileSync(file, "utf8")).pipe(Effect.option)
+      const decoded = Option.flatMap(text, (content) => Either.getRight(decodeFile(content)))
+      if (Option.isSome(decoded)) files.push({ file, content: decoded.value })
+      else yield* Effect.logWarning(`${file} is not a process-groups.v1 file; the groups it may name cannot be reaped`)
+    }
+    return files
+  })
+
+/** Builds the record over `dataDir` for this host process; signals nothing yet. */
 export const make = (dataDir: string) =>
   Effect.gen(function*() {
-    const file = groupsFilePath(dataDir)
+    const host = { pid: process.pid, start_time: Option.getOrElse(processStartTime(process.pid), () => 0) }
+    const file = groupsFilePath(dataDir, host)
     const lock = yield* Effect.makeSemaphore(1)
     const current = new Map<number, GroupRecord>()
-    const text = yield* Effect.try(() => Fs.readFileSync(file, "utf8")).pipe(Effect.option)
-    let leftovers: ReadonlyArray<GroupRecord> = []
-    if (Option.isSome(text)) {
-      const decoded = decodeFile(text.value)
-      if (Either.isRight(decoded)) leftovers = decoded.right.groups
-      else yield* Effect.logWarning(`${file} is not a process-groups.v1 file; leftover groups of a previous run cannot be reaped`)
-    }
 
-    // Leftovers not yet reaped stay in the file, so a crash before the reap loses none of them.
+    // A host with no group left running has no file: a clean shutdown leaves nothing to reap.
     const write = Effect.try(() => {
+      if (current.size === 0) return Fs.rmSync(file, { force: true })
       Fs.mkdirSync(Path.dirname(file), { recursive: true })
-      const temp = `${file}.${process.pid}.tmp`
-      Fs.writeFileSync(temp, encodeFile({ schema_version: "process-groups.v1", groups: [...leftovers, ...current.values()] }))
+      const temp = `${file}.tmp`
+      Fs.writeFileSync(temp, encodeFile({ schema_version: "process-groups.v1", host, groups: [...current.values()] }))
       Fs.renameSync(temp, file)
     }).pipe(
       Effect.catchAll((error) =>
@@ -125,10 +151,15 @@ export const make = (dataDir: string) =>
     const forget = (leader: GroupLeader) => Effect.suspend(() => (current.delete(leader.pid) ? write : Effect.void))
 
     return ProcessGroups.of({
+      file,
       reapLeftovers: Effect.gen(function*() {
-        const reaped = yield* Effect.forEach(leftovers, reapOne, { concurrency: "unbounded" })
-        leftovers = []
-        if (reaped.length > 0) yield* write
+        const reaped: Array<Reaped> = []
+        for (const { content, file: other } of yield* otherFiles(dataDir, file)) {
+          // Another host that still runs shares this data_dir: its groups are not leftovers.
+          if (sameProcess(content.host.pid, content.host.start_time)) continue
+          reaped.push(...yield* Effect.forEach(content.groups, reapOne, { concurrency: "unbounded" }))
+          yield* Effect.try(() => Fs.rmSync(other, { force: true })).pipe(Effect.ignore)
+        }
         return reaped
       }),
       record,
@@ -139,3 +170,10 @@ export const make = (dataDir: string) =>
 
 /** The record kept under `dataDir`. */
 export const layer = (dataDir: string): Layer.Layer<ProcessGroups> => Layer.effect(ProcessGroups, make(dataDir))
+
+/**
+ * The record under `dataDir`, with the leftovers of crashed runs reaped while the layer is built:
+ * whatever depends on it (the supervisor) spawns nothing before the reap is done.
+ */
+export const layerReaped = (dataDir: string): Layer.Layer<ProcessGroups> =>
+  Layer.effect(ProcessGroups, Effect.tap(make(dataDir), (groups) => groups.reapLeftovers))

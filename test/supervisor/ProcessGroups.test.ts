@@ -16,8 +16,11 @@ import { sleepingGroup } from "./GroupSupport.js"
 
 expectNoLeftoverProcesses()
 
-const readGroups = (dataDir: string) =>
-  Schema.decodeUnknownSync(Schema.parseJson(GroupsFile))(Fs.readFileSync(groupsFilePath(dataDir), "utf8")).groups
+const readGroups = (file: string) =>
+  Fs.existsSync(file) ? Schema.decodeUnknownSync(Schema.parseJson(GroupsFile))(Fs.readFileSync(file, "utf8")).groups : []
+
+/** A host that is gone (no such pid), whose record file a test writes. */
+const deadHost = { pid: 4_194_000, start_time: 1 }
 
 const startTimeOf = (pid: number): number =>
   Option.getOrThrowWith(processStartTime(pid), () => new Error(`no /proc/${pid}/stat`))
@@ -32,11 +35,12 @@ describe("ProcessGroups", () => {
         { executable: PYTHON, args: ["-c", "import sys; sys.stdin.read()", "child.py", RUN_MARKER], cwd: dataDir, env: {}, graceMs: 500 },
         groups.hookFor("orbiplex-test")
       ).pipe(Scope.extend(scope))
-      expect(readGroups(dataDir)).toEqual([
+      expect(groups.file).toBe(groupsFilePath(dataDir, { pid: process.pid, start_time: startTimeOf(process.pid) }))
+      expect(readGroups(groups.file)).toEqual([
         { pgid: child.pid, leader_pid: child.pid, start_time: startTimeOf(child.pid), module_id: "orbiplex-test" }
       ])
       yield* Scope.close(scope, Exit.void)
-      expect(readGroups(dataDir)).toEqual([])
+      expect(Fs.existsSync(groups.file)).toBe(false)
     }))
 
   it.scopedLive("reaps a leftover group whose leader is the same process, its worker too, and nothing else", () =>
@@ -44,8 +48,9 @@ describe("ProcessGroups", () => {
       const dataDir = yield* tempDir
       const leftover = yield* sleepingGroup()
       const stranger = yield* sleepingGroup()
-      writeFile(dataDir, "run/process-groups.json", {
+      const leftFile = writeFile(dataDir, "run/process-groups/4194000-1.json", {
         schema_version: "process-groups.v1",
+        host: deadHost,
         groups: [
           { pgid: leftover.pid, leader_pid: leftover.pid, start_time: startTimeOf(leftover.pid), module_id: "left" },
           // The same pid, but a process started at another time: one that merely reuses the pid.
@@ -64,16 +69,35 @@ describe("ProcessGroups", () => {
       yield* awaitGone(leftover.worker, 3_000)
       expect(isAlive(stranger.pid)).toBe(true)
       expect(isAlive(stranger.worker)).toBe(true)
-      expect(readGroups(dataDir)).toEqual([])
+      expect(Fs.existsSync(leftFile)).toBe(false)
     }).pipe(quiet))
 
-  it.scopedLive("a record file that is not process-groups.v1 reaps nothing and is replaced on the next write", () =>
+  it.scopedLive("leaves alone the groups of another host that still runs on the same data_dir", () =>
     Effect.gen(function*() {
       const dataDir = yield* tempDir
-      writeFile(dataDir, "run/process-groups.json", "{ not json")
+      const group = yield* sleepingGroup()
+      // The "other host" is this test's leader process: alive, with its real start time.
+      const otherHost = { pid: group.pid, start_time: startTimeOf(group.pid) }
+      const file = writeFile(dataDir, `run/process-groups/${group.pid}-${otherHost.start_time}.json`, {
+        schema_version: "process-groups.v1",
+        host: otherHost,
+        groups: [{ pgid: group.pid, leader_pid: group.pid, start_time: startTimeOf(group.pid), module_id: "busy" }]
+      })
+      const groups = yield* make(dataDir)
+      expect(yield* groups.reapLeftovers).toEqual([])
+      expect(isAlive(group.pid)).toBe(true)
+      expect(Fs.existsSync(file)).toBe(true)
+    }).pipe(quiet))
+
+  it.scopedLive("a record file that is not process-groups.v1 reaps nothing", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* tempDir
+      writeFile(dataDir, "run/process-groups/1-1.json", "{ not json")
       const groups = yield* make(dataDir)
       expect(yield* groups.reapLeftovers).toEqual([])
       yield* groups.record("m", { pid: 4_194_001, startTime: 7 })
-      expect(readGroups(dataDir)).toMatchObject([{ pgid: 4_194_001, start_time: 7, module_id: "m" }])
+      expect(readGroups(groups.file)).toMatchObject([{ pgid: 4_194_001, start_time: 7, module_id: "m" }])
+      yield* groups.forget({ pid: 4_194_001, startTime: 7 })
+      expect(Fs.existsSync(groups.file)).toBe(false)
     }).pipe(quiet))
 })
