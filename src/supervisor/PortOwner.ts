@@ -101,16 +101,25 @@ export const portOwner = (port: number): Effect.Effect<Option.Option<PortHolder>
 
 /** Whether `port`'s listening socket belongs to process group `pgid`. */
 export const ownedByGroup = (port: number, pgid: number): Effect.Effect<PortOwnership> =>
-  Effect.sync(() => listenInodes("/proc/net/tcp", port).length + listenInodes("/proc/net/tcp6", port).length).pipe(
-    Effect.flatMap((listening) =>
-      listening === 0
-        ? Effect.succeed<PortOwnership>({ _tag: "NotListening" })
-        : Effect.map(portHolders(port), (holders): PortOwnership => {
-          const own = holders.find((holder) => holder.pgid === pgid)
-          return own !== undefined ? { _tag: "Owned", holder: own } : { _tag: "Foreign", holder: Option.fromNullable(holders[0]) }
-        })
-    )
-  )
+  Effect.suspend(() => {
+    const inodes = [...listenInodes("/proc/net/tcp", port), ...listenInodes("/proc/net/tcp6", port)]
+    if (inodes.length === 0) return Effect.succeed<PortOwnership>({ _tag: "NotListening" })
+    // The fast path: the group's leader (the module itself, usually) holds the socket. A scan of
+    // every process's fds costs tens of milliseconds on a busy machine; this costs one folder.
+    if (holdsAny(String(pgid), new Set(inodes.map((inode) => `socket:[${inode}]`)))) {
+      return Effect.succeed<PortOwnership>({ _tag: "Owned", holder: { pid: pgid, pgid, command: commandOf(String(pgid)) } })
+    }
+    return Effect.map(portHolders(port), (holders): PortOwnership => {
+      const own = holders.find((holder) => holder.pgid === pgid)
+      return own !== undefined ? { _tag: "Owned", holder: own } : { _tag: "Foreign", holder: Option.fromNullable(holders[0]) }
+    })
+  })
+
+/** The fixed port of a module's `http.endpoint`, or 0 when the module is to pick one. */
+export const fixedPortOf = (endpoint: string): number => {
+  const port = Number(new URL(endpoint).port)
+  return Number.isInteger(port) ? port : 0
+}
 
 const describeHolder = (pid: number | undefined, command: string | undefined): string =>
   pid === undefined ? "another process (/proc does not say which)" : `pid ${pid} (${command ?? "unknown command"})`

@@ -6,12 +6,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Schema, Scope } from "effect"
 import * as Fs from "node:fs"
-import { PYTHON, RUN_MARKER } from "../support/Fixture.js"
+import { fixtureEntry, PYTHON, RUN_MARKER } from "../support/Fixture.js"
 import { awaitGone, expectNoLeftoverProcesses, isAlive } from "../support/Processes.js"
 import { tempDir, writeFile } from "../support/TempFiles.js"
 import { processStartTime, spawnChild } from "../../src/supervisor/ChildProcess.js"
-import { GroupsFile, groupsFilePath, make } from "../../src/supervisor/ProcessGroups.js"
-import { quiet } from "../support/Node.js"
+import { GroupsFile, groupsFilePath, make, ProcessGroups } from "../../src/supervisor/ProcessGroups.js"
+import { quiet, runningOf, startNode } from "../support/Node.js"
 import { sleepingGroup } from "./GroupSupport.js"
 
 expectNoLeftoverProcesses()
@@ -42,6 +42,19 @@ describe("ProcessGroups", () => {
       yield* Scope.close(scope, Exit.void)
       expect(Fs.existsSync(groups.file)).toBe(false)
     }))
+
+  it.scopedLive("a node given ProcessGroups records each module's group while it runs and forgets it when stopped", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* tempDir
+      const groups = yield* make(dataDir)
+      const node = yield* startNode([fixtureEntry("recorded", "ok")]).pipe(Effect.provideService(ProcessGroups, groups))
+      const running = yield* runningOf(node, "recorded")
+      expect(readGroups(groups.file)).toEqual([
+        { pgid: running.pid, leader_pid: running.pid, start_time: startTimeOf(running.pid), module_id: "fixture-module" }
+      ])
+      yield* node.close
+      expect(Fs.existsSync(groups.file)).toBe(false)
+    }).pipe(quiet))
 
   it.scopedLive("reaps a leftover group whose leader is the same process, its worker too, and nothing else", () =>
     Effect.gen(function*() {
