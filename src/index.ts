@@ -130,6 +130,7 @@ export { makeOperatorClient, OperatorRequestFailed, OperatorUnreachable } from "
 export {
   InvokeTimedOut,
   MalformedResponse,
+  ModuleCrashed,
   ModuleNotReady,
   ResponseTooLarge,
   TransportFailed,

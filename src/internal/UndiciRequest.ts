@@ -92,3 +92,16 @@ export const makeSendRequest = <E>(agent: Agent, failures: RequestFailures<E>): 
     }).finally(() => clearTimeout(timer))
     return Effect.sync(() => controller.abort())
   })
+
+/**
+ * Whether undici's `error` says the connection was never made (refused, no such address), so the
+ * request cannot have reached the server. A reset or closed socket says nothing either way.
+ */
+export const neverConnected = (error: unknown): boolean => {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    const code = "code" in current ? current.code : undefined
+    if (code === "ECONNREFUSED" || code === "EADDRNOTAVAIL" || code === "ENOENT") return true
+    current = current.cause
+  }
+  return false
+}

@@ -21,6 +21,8 @@ export const FailureKind = Schema.Literal(
   "transport",
   "error-status",
   "malformed-decision",
+  "too-large",
+  "module-crashed",
   "not-admitted",
   "forbidden-mutation",
   "payload-invalid",

@@ -65,8 +65,11 @@ const failureKindOf = (error: InvokeError | UnknownModule): FailureKind => {
       return "transport"
     case "UnexpectedStatus":
       return "error-status"
-    case "MalformedResponse":
+    case "ModuleCrashed":
+      return "module-crashed"
     case "ResponseTooLarge":
+      return "too-large"
+    case "MalformedResponse":
       return "malformed-decision"
   }
 }

@@ -11,6 +11,7 @@
 import { NodeStream } from "@effect/platform-node"
 import { Data, Deferred, Effect, Option, type Scope, Stream } from "effect"
 import * as NodeChild from "node:child_process"
+import * as Fs from "node:fs"
 
 /** How a child ended. */
 export interface ExitInfo {
@@ -32,6 +33,19 @@ export interface SpawnSpec {
   readonly graceMs: number
 }
 
+/** The identity of a spawned process group: its id, which is its leader's pid, and the leader's start time. */
+export interface GroupLeader {
+  readonly pid: number
+  /** Field 22 of /proc/<pid>/stat (clock ticks since boot); tells the process from a later one with its pid. */
+  readonly startTime: number
+}
+
+/** Told when a child's process group starts and when it has been stopped (see `ProcessGroups`). */
+export interface GroupHook {
+  readonly record: (leader: GroupLeader) => Effect.Effect<void>
+  readonly forget: (leader: GroupLeader) => Effect.Effect<void>
+}
+
 /** The OS refused to start the program. */
 export class SpawnFailed extends Data.TaggedError("SpawnFailed")<{
   readonly executable: string
@@ -49,6 +63,10 @@ export interface Child {
   readonly stdoutLines: Stream.Stream<string>
   /** stderr as lines; same rule as stdout. */
   readonly stderrLines: Stream.Stream<string>
+  /** The last `STDERR_TAIL_LINES` lines read from stderr, oldest first (what a crash report quotes). */
+  readonly stderrTail: Effect.Effect<ReadonlyArray<string>>
+  /** Completes when stderr has been read to its end (the child and everything holding its pipe are gone). */
+  readonly stderrDone: Effect.Effect<void>
   /** Bounded stop: SIGTERM to the group, wait `graceMs`, SIGKILL. Reports whether SIGKILL was needed. */
   readonly stop: Effect.Effect<{ readonly killed: boolean; readonly exit: ExitInfo }>
 }
@@ -87,6 +105,34 @@ export const breakLongRuns = (max: number) => (run: number, text: string): reado
   return [current, out + text.slice(start)]
 }
 
+/** How many of a child's recent stderr lines the host keeps for crash reports. */
+export const STDERR_TAIL_LINES = 20
+
+/** A bounded ring of the most recent lines. */
+const makeTail = (size: number) => {
+  const ring: Array<string> = []
+  return {
+    push: (line: string): void => {
+      ring.push(line)
+      if (ring.length > size) ring.shift()
+    },
+    snapshot: (): ReadonlyArray<string> => [...ring]
+  }
+}
+
+/** Field 22 (starttime) of /proc/<pid>/stat, if the process exists. */
+export const processStartTime = (pid: number): Option.Option<number> => {
+  try {
+    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    // "pid (comm) state ..." : comm may hold spaces and parentheses, so count fields after the last ")".
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const value = Number(rest[19])
+    return Number.isFinite(value) ? Option.some(value) : Option.none()
+  } catch {
+    return Option.none()
+  }
+}
+
 const lines = (readable: NodeJS.ReadableStream | null): Stream.Stream<string> =>
   readable === null
     ? Stream.empty
@@ -97,8 +143,11 @@ const lines = (readable: NodeJS.ReadableStream | null): Stream.Stream<string> =>
       Stream.catchAll(() => Stream.empty)
     )
 
-/** Spawns `spec` in its own process group, stdin held open, and stops it when the scope closes. */
-export const spawnChild = (spec: SpawnSpec): Effect.Effect<Child, SpawnFailed, Scope.Scope> =>
+/**
+ * Spawns `spec` in its own process group, stdin held open, and stops it when the scope closes.
+ * `groups`, when given, is told the group once it runs and again once it has been stopped.
+ */
+export const spawnChild = (spec: SpawnSpec, groups?: GroupHook): Effect.Effect<Child, SpawnFailed, Scope.Scope> =>
   Effect.gen(function*() {
     const exitSignal = yield* Deferred.make<ExitInfo>()
     const handle = yield* Effect.async<NodeChild.ChildProcess, SpawnFailed>((resume) => {
@@ -116,6 +165,12 @@ export const spawnChild = (spec: SpawnSpec): Effect.Effect<Child, SpawnFailed, S
       child.stdin?.on("error", () => undefined)
     })
     const pid = handle.pid ?? -1
+    // The group outlives a leader that already exited, so even then it is recorded (with start time 0
+    // it can never match a live process, and the host's own stop still reaps it).
+    const leader: GroupLeader = { pid, startTime: Option.getOrElse(processStartTime(pid), () => 0) }
+    if (groups !== undefined) yield* groups.record(leader)
+    const tail = makeTail(STDERR_TAIL_LINES)
+    const stderrEnded = yield* Deferred.make<void>()
     const exit = Deferred.await(exitSignal)
     // Waits for the exit at most `millis`. Built on one callback, not on interrupting a wait: the
     // stop runs as a finalizer, which is uninterruptible, so a timeout that interrupts its loser
@@ -149,7 +204,10 @@ export const spawnChild = (spec: SpawnSpec): Effect.Effect<Child, SpawnFailed, S
       yield* Effect.logWarning(`pid ${pid} ignored SIGTERM for ${spec.graceMs} ms; sent SIGKILL to its process group`)
       const killed = yield* exitWithin(KILL_WAIT_MS)
       return { killed: true, exit: Option.getOrElse(killed, () => ({ code: null, signal: "SIGKILL" as const })) }
-    }).pipe(Effect.ensuring(Effect.sync(() => handle.stdin?.destroy())))
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => handle.stdin?.destroy())),
+      Effect.tap(() => groups === undefined ? Effect.void : groups.forget(leader))
+    )
     yield* Effect.addFinalizer(() => stop)
     return {
       pid,
@@ -159,7 +217,12 @@ export const spawnChild = (spec: SpawnSpec): Effect.Effect<Child, SpawnFailed, S
         onSome: (done) => Effect.asSome(done)
       }))),
       stdoutLines: lines(handle.stdout),
-      stderrLines: lines(handle.stderr),
+      stderrLines: lines(handle.stderr).pipe(
+        Stream.tap((line) => Effect.sync(() => tail.push(line))),
+        Stream.ensuring(Deferred.succeed(stderrEnded, undefined))
+      ),
+      stderrTail: Effect.sync(tail.snapshot),
+      stderrDone: Deferred.await(stderrEnded),
       stop
     }
   })

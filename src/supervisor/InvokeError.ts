@@ -14,14 +14,26 @@ export class ModuleNotReady extends Schema.TaggedError<ModuleNotReady>()("Module
   }
 }
 
-/** No answer within the call's deadline. */
+/** Which bound ended a call: the caller's own (a hook's deadline, `timeoutMs`), the envelope's `deadline_ms`, or the module's `http.request_timeout_ms`. */
+export const TimeoutLimit = Schema.Literal("caller", "deadline_ms", "request_timeout_ms")
+/** Which bound ended a call. */
+export type TimeoutLimit = typeof TimeoutLimit.Type
+
+/** No answer within the call's deadline; `limit` names the bound that fired. */
 export class InvokeTimedOut extends Schema.TaggedError<InvokeTimedOut>()("InvokeTimedOut", {
   executor_id: Schema.String,
-  timeout_ms: Schema.Number
+  timeout_ms: Schema.Number,
+  limit: TimeoutLimit
 }) {
   get message(): string {
-    return `module ${this.executor_id} did not answer within ${this.timeout_ms} ms: the module is slow or stuck; ` +
-      `raise http.request_timeout_ms only if the work really takes that long`
+    const which = this.limit === "request_timeout_ms"
+      ? `its http.request_timeout_ms (${this.timeout_ms} ms): the module is slow or stuck; ` +
+        `raise http.request_timeout_ms only if the work really takes that long`
+      : this.limit === "deadline_ms"
+      ? `the envelope's deadline_ms (${this.timeout_ms} ms): the module is slow, or the caller left it too little time`
+      : `the caller's deadline (${this.timeout_ms} ms left of the hook's deadline or the call's timeoutMs), ` +
+        `shorter than http.request_timeout_ms: raise the hook's deadline if the module needs longer`
+    return `module ${this.executor_id} did not answer within ${which}`
   }
 }
 
@@ -74,6 +86,28 @@ export class TransportFailed extends Schema.TaggedError<TransportFailed>()("Tran
   }
 }
 
+/**
+ * The module's process exited while this call was in flight. The call was not sent again (it may be
+ * the input that killed it); `InvokeOptions.retryOnCrash` allows that for idempotent calls.
+ */
+export class ModuleCrashed extends Schema.TaggedError<ModuleCrashed>()("ModuleCrashed", {
+  executor_id: Schema.String,
+  pid: Schema.Number,
+  exit_code: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String),
+  /** The module's last stderr lines before it exited, oldest first. */
+  stderr_tail: Schema.Array(Schema.String)
+}) {
+  get message(): string {
+    const how = this.signal !== null ? `was killed by ${this.signal}` : `exited with code ${this.exit_code ?? "unknown"}`
+    const tail = this.stderr_tail.length === 0
+      ? " (it wrote nothing to stderr)"
+      : `; its last stderr lines:\n${this.stderr_tail.map((line) => `  | ${line}`).join("\n")}`
+    return `module ${this.executor_id} (pid ${this.pid}) ${how} while handling this call, which was not sent again ` +
+      `(it may be the input that crashes it; set retryOnCrash only for calls that are safe to repeat)${tail}`
+  }
+}
+
 /** Any invocation failure. */
 export type InvokeError =
   | ModuleNotReady
@@ -82,3 +116,4 @@ export type InvokeError =
   | MalformedResponse
   | UnexpectedStatus
   | TransportFailed
+  | ModuleCrashed

@@ -8,14 +8,15 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { Agent } from "undici"
-import { type HttpAnswer, makeSendRequest, type RequestFailures } from "../internal/UndiciRequest.js"
+import { type HttpAnswer, makeSendRequest, neverConnected, type RequestFailures } from "../internal/UndiciRequest.js"
 
 /** A loopback POST's answer, its body read within the byte limit. */
 export type LoopbackAnswer = HttpAnswer
 
 /** Why a POST got no usable answer. */
 export type LoopbackFailure =
-  | { readonly _tag: "Transport"; readonly detail: string }
+  /** `unsent`: the connection was refused, so the module never saw the request. */
+  | { readonly _tag: "Transport"; readonly detail: string; readonly unsent: boolean }
   | { readonly _tag: "TooLarge" }
   | { readonly _tag: "TimedOut" }
 
@@ -36,7 +37,11 @@ const timedOut: LoopbackFailure = { _tag: "TimedOut" }
 const failures: RequestFailures<LoopbackFailure> = {
   tooLarge: () => tooLarge,
   timedOut: () => timedOut,
-  transport: (error) => ({ _tag: "Transport", detail: error instanceof Error ? error.message : String(error) })
+  transport: (error) => ({
+    _tag: "Transport",
+    detail: error instanceof Error ? error.message : String(error),
+    unsent: neverConnected(error)
+  })
 }
 
 /** Builds the transport over one undici Agent, closed with the scope. */

@@ -2,22 +2,27 @@
  * Invocation of supervised modules (CONTRACTS §1.3, §2): `WorkflowEnvelope` in, `MiddlewareDecision`
  * out, over keep-alive loopback HTTP with the launch token. The host bounds everything: its own
  * `max_in_flight` semaphore, one deadline per call, `max_response_bytes` while reading, 503 +
- * `Retry-After` honoured within the deadline, one retry of a dead pooled socket after a restart,
- * and (by option) a wait for a restarting module within the deadline.
+ * `Retry-After` honoured within the deadline, one retry of a dead pooled socket, and (by option) a
+ * wait for a restarting module within the deadline. A call in flight when its module's process
+ * exits is not sent again unless the caller says it may be: it fails with `ModuleCrashed`.
  */
-import { Clock, Context, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, Ref, Schema, Stream } from "effect"
 import { MiddlewareDecision } from "../contract/Decision.js"
 import type { WorkflowEnvelope } from "../contract/Envelope.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import { ErrorBody } from "../contract/ErrorBody.js"
 import { formatProblems, problemsOf } from "../contract/Problems.js"
 import { AUTH_HEADER } from "./ChildEnvironment.js"
+import type { ExitInfo } from "./ChildProcess.js"
+import { callPolicies, type CallPolicies, isRetry, Resend, type Retry, retryAfterMs, Saturated, StaleSocket } from "./CallPolicy.js"
 import {
   type InvokeError,
   InvokeTimedOut,
   MalformedResponse,
+  ModuleCrashed,
   ModuleNotReady,
   ResponseTooLarge,
+  type TimeoutLimit,
   TransportFailed,
   UnexpectedStatus
 } from "./InvokeError.js"
@@ -32,6 +37,12 @@ export interface InvokeOptions {
   readonly timeoutMs?: number
   /** While the module restarts: wait for it within the deadline (default), or fail at once. */
   readonly whileRestarting?: "wait" | "fail-fast"
+  /**
+   * When the module's process exits while this call is in flight: send the call again to the next
+   * instance (only for calls that are safe to repeat), or fail with `ModuleCrashed` (default). A call
+   * that crashes its module every time would otherwise spend the module's whole restart budget.
+   */
+  readonly retryOnCrash?: boolean
 }
 
 /** The invocation client. */
@@ -65,15 +76,46 @@ const unexpectedStatus = (executorId: string, answer: LoopbackAnswer): Unexpecte
 
 /** How long a refused call waits for the module's process to exit before it counts as a transport failure. */
 const CRASH_SETTLE_MS = 1_000
+/** How long a crash report waits for the rest of the module's stderr (a grandchild may hold the pipe). */
+const STDERR_SETTLE_MS = 200
+
+/** What an attempt can fail with: what the caller may see, or a reason to try again. */
+type AttemptError = InvokeError | UnknownModule | Retry
+
+/** One call, as its attempts share it. */
+interface Call {
+  readonly executorId: string
+  readonly correlationId: string
+  readonly body: string
+  readonly waitForRestart: boolean
+  readonly retryOnCrash: boolean
+  readonly deadline: number
+  readonly timeoutMs: number
+  readonly limit: TimeoutLimit
+  /** The instance an earlier attempt may have reached before its connection broke: if it exits, that attempt met the crash. */
+  readonly suspect: Ref.Ref<Option.Option<RunningModule>>
+}
+
+/** The bound that is tightest, and its name (the caller's first on a tie: it is the one it chose). */
+const tightest = (bounds: ReadonlyArray<readonly [TimeoutLimit, number]>): readonly [TimeoutLimit, number] =>
+  bounds.reduce((best, bound) => (bound[1] < best[1] ? bound : best))
 
 /** Builds the client over the supervisor's running modules. */
 export const make = Effect.gen(function*() {
   const supervisor = yield* Supervisor
   const transport = yield* LoopbackTransport
-  // One lookup per call: each executor's entry with its host-side max_in_flight semaphore.
-  const executors = new Map<string, { readonly entry: ModuleEntry; readonly inFlight: Effect.Semaphore }>()
+  // One lookup per call: each executor's entry, its host-side max_in_flight semaphore, its policies.
+  const executors = new Map<string, {
+    readonly entry: ModuleEntry
+    readonly inFlight: Effect.Semaphore
+    readonly policies: CallPolicies<AttemptError>
+  }>()
   for (const entry of supervisor.entries) {
-    executors.set(entry.id, { entry, inFlight: yield* Effect.makeSemaphore(entry.http.max_in_flight) })
+    executors.set(entry.id, {
+      entry,
+      inFlight: yield* Effect.makeSemaphore(entry.http.max_in_flight),
+      policies: callPolicies<AttemptError>(entry)
+    })
   }
 
   /** The serving instance, unless its process has already exited (the supervisor may not know yet). */
@@ -89,22 +131,11 @@ export const make = Effect.gen(function*() {
    * Every status change is checked against the running instance, so a status that still says
    * "ready" just after a crash is not taken for a restart that is done.
    */
-  const resolve = (
-    executorId: string,
-    waitForRestart: boolean,
-    deadline: number
-  ): Effect.Effect<RunningModule, ModuleNotReady | InvokeTimedOut | UnknownModule> =>
+  const resolve = (call: Call): Effect.Effect<RunningModule, ModuleNotReady | UnknownModule> =>
     // The hot path: a serving instance needs no subscription to status changes.
-    Effect.flatMap(usable(executorId), Option.match({
-      onSome: Effect.succeed,
-      onNone: () => awaitInstance(executorId, waitForRestart, deadline)
-    }))
+    Effect.flatMap(usable(call.executorId), Option.match({ onSome: Effect.succeed, onNone: () => awaitInstance(call) }))
 
-  const awaitInstance = (
-    executorId: string,
-    waitForRestart: boolean,
-    deadline: number
-  ): Effect.Effect<RunningModule, ModuleNotReady | UnknownModule> =>
+  const awaitInstance = ({ deadline, executorId, waitForRestart }: Call): Effect.Effect<RunningModule, ModuleNotReady | UnknownModule> =>
     Effect.gen(function*() {
       const changes = yield* supervisor.changes(executorId)
       const now = yield* Clock.currentTimeMillis
@@ -121,85 +152,96 @@ export const make = Effect.gen(function*() {
       return yield* new ModuleNotReady({ executor_id: executorId, state: isServing(status.state) ? "exiting" : status.state })
     })
 
-  /** Whether `running`'s process is gone or goes within CRASH_SETTLE_MS (bounded by the deadline). */
-  const exitedSoon = (running: RunningModule, deadline: number): Effect.Effect<boolean> =>
+  /** `running`'s exit, if it happens within CRASH_SETTLE_MS (bounded by the deadline). */
+  const exitSoon = (running: RunningModule, deadline: number): Effect.Effect<Option.Option<ExitInfo>> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      running.child.exit.pipe(
-        Effect.timeoutOption(Duration.millis(Math.max(0, Math.min(CRASH_SETTLE_MS, deadline - now)))),
-        Effect.map(Option.isSome)
-      ))
+      running.child.exit.pipe(Effect.timeoutOption(Duration.millis(Math.max(0, Math.min(CRASH_SETTLE_MS, deadline - now))))))
 
-  /** One request; `None` means the module was saturated, waited out its Retry-After, and may be tried again. */
-  const attemptOnce = (
-    executorId: string,
-    running: RunningModule,
-    body: string,
-    deadline: number,
-    timeoutMs: number
-  ): Effect.Effect<Option.Option<MiddlewareDecision>, InvokeError> =>
+  /** `running` exited while `call` was in flight: send it again if the caller allows, else report the crash. */
+  const crashed = (call: Call, running: RunningModule, exit: ExitInfo, error: TransportFailed): Effect.Effect<never, AttemptError> =>
     Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const answer = yield* transport.post(
-        running.baseUrl,
-        running.entry.http.invoke_path,
-        { [AUTH_HEADER]: running.authorization },
-        body,
-        { maxBytes: running.entry.http.max_response_bytes, timeoutMs: Math.max(1, deadline - now) }
-      ).pipe(
-        Effect.mapError((failure) =>
-          failure._tag === "Transport"
-            ? new TransportFailed({ executor_id: executorId, detail: failure.detail })
-            : failure._tag === "TooLarge"
-            ? new ResponseTooLarge({ executor_id: executorId, limit_bytes: running.entry.http.max_response_bytes })
-            : new InvokeTimedOut({ executor_id: executorId, timeout_ms: timeoutMs })
-        )
+      yield* Ref.set(call.suspect, Option.none())
+      if (call.retryOnCrash) return yield* new Resend({ error })
+      yield* Effect.timeoutOption(running.child.stderrDone, Duration.millis(STDERR_SETTLE_MS))
+      const failure = new ModuleCrashed({
+        executor_id: call.executorId,
+        pid: running.pid,
+        exit_code: exit.code,
+        signal: exit.signal,
+        stderr_tail: yield* running.child.stderrTail
+      })
+      yield* Effect.logWarning(`call ${call.correlationId}: ${failure.message}`).pipe(
+        Effect.annotateLogs({ executor_id: call.executorId, correlation_id: call.correlationId })
       )
-      if (answer.status === 200) {
-        const json = parseJson(answer.body)
-        if (Either.isLeft(json)) return yield* new MalformedResponse({ executor_id: executorId, detail: json.left })
-        const decision = decodeDecision(json.right)
-        if (Either.isLeft(decision)) {
-          return yield* new MalformedResponse({ executor_id: executorId, detail: `\n${formatProblems(problemsOf(decision.left))}` })
-        }
-        return Option.some(decision.right)
-      }
-      if (answer.status === 503) {
-        const seconds = Number(answer.retryAfter ?? "1")
-        const waitMs = Math.max(1, Number.isFinite(seconds) ? seconds * 1_000 : 1_000)
-        if ((yield* Clock.currentTimeMillis) + waitMs < deadline) {
-          yield* Effect.sleep(Duration.millis(waitMs))
-          return Option.none()
-        }
-      }
-      return yield* unexpectedStatus(executorId, answer)
+      return yield* failure
     })
 
-  const call = (
-    executorId: string,
-    body: string,
-    waitForRestart: boolean,
-    deadline: number,
-    timeoutMs: number,
-    transportRetries: number
-  ): Effect.Effect<MiddlewareDecision, InvokeError | UnknownModule> =>
-    Effect.flatMap(resolve(executorId, waitForRestart, deadline), (running) =>
-      attemptOnce(executorId, running, body, deadline, timeoutMs).pipe(
-        Effect.matchEffect({
-          onSuccess: Option.match({
-            onNone: () => call(executorId, body, waitForRestart, deadline, timeoutMs, transportRetries),
-            onSome: Effect.succeed
-          }),
-          onFailure: (error): Effect.Effect<MiddlewareDecision, InvokeError | UnknownModule> => {
-            if (error._tag !== "TransportFailed") return Effect.fail(error)
-            // A pooled keep-alive socket can be dead after a restart: resolve again and retry once.
-            if (transportRetries > 0) return call(executorId, body, waitForRestart, deadline, timeoutMs, transportRetries - 1)
-            // A module that just crashed refuses connections before the supervisor sees its exit:
-            // once the process is gone, call again (the next instance, or ModuleNotReady when fail-fast).
-            return Effect.flatMap(exitedSoon(running, deadline), (gone) =>
-              gone ? call(executorId, body, waitForRestart, deadline, timeoutMs, 0) : Effect.fail(error))
-          }
-        })
-      ))
+  /**
+   * A broken connection: a dead pooled socket (the process runs: try once more), a request that
+   * never reached a process that is gone (send it to the next instance), or a crash during the call.
+   */
+  const brokenConnection = (call: Call, running: RunningModule, detail: string, unsent: boolean) =>
+    Effect.gen(function*(): Effect.fn.Return<never, AttemptError> {
+      const error = new TransportFailed({ executor_id: call.executorId, detail })
+      if (!unsent) {
+        const exited = yield* running.child.exited
+        if (Option.isSome(exited)) return yield* crashed(call, running, exited.value, error)
+        // The process may be dying and not reported yet: if it turns out so, this attempt met the crash.
+        yield* Ref.set(call.suspect, Option.some(running))
+        return yield* new StaleSocket({ error })
+      }
+      const exit = yield* exitSoon(running, call.deadline)
+      if (Option.isNone(exit)) return yield* error
+      if (Option.isSome(yield* Ref.get(call.suspect))) return yield* crashed(call, running, exit.value, error)
+      return yield* new Resend({ error })
+    })
+
+  /** One request to the serving instance (or to the one an earlier attempt may have reached). */
+  const attempt = (call: Call): Effect.Effect<MiddlewareDecision, AttemptError> =>
+    Effect.gen(function*() {
+      const suspect = yield* Ref.get(call.suspect)
+      if (Option.isSome(suspect)) {
+        const exited = yield* suspect.value.child.exited
+        if (Option.isSome(exited)) {
+          const error = new TransportFailed({ executor_id: call.executorId, detail: "the process exited during the call" })
+          return yield* crashed(call, suspect.value, exited.value, error)
+        }
+      }
+      const running = Option.isSome(suspect) ? suspect.value : yield* resolve(call)
+      const now = yield* Clock.currentTimeMillis
+      const { http } = running.entry
+      const answer = yield* transport.post(
+        running.baseUrl,
+        http.invoke_path,
+        { [AUTH_HEADER]: running.authorization },
+        call.body,
+        { maxBytes: http.max_response_bytes, timeoutMs: Math.max(1, call.deadline - now) }
+      ).pipe(
+        Effect.catchAll((failure): Effect.Effect<never, AttemptError> =>
+          failure._tag === "Transport"
+            ? brokenConnection(call, running, failure.detail, failure.unsent)
+            : failure._tag === "TooLarge"
+            ? new ResponseTooLarge({ executor_id: call.executorId, limit_bytes: http.max_response_bytes })
+            : new InvokeTimedOut({ executor_id: call.executorId, timeout_ms: call.timeoutMs, limit: call.limit })
+        )
+      )
+      yield* Ref.set(call.suspect, Option.none())
+      if (answer.status === 200) {
+        const json = parseJson(answer.body)
+        if (Either.isLeft(json)) return yield* new MalformedResponse({ executor_id: call.executorId, detail: json.left })
+        const decision = decodeDecision(json.right)
+        if (Either.isLeft(decision)) {
+          return yield* new MalformedResponse({ executor_id: call.executorId, detail: `\n${formatProblems(problemsOf(decision.left))}` })
+        }
+        return decision.right
+      }
+      const error = unexpectedStatus(call.executorId, answer)
+      if (answer.status === 503) {
+        const waitMs = retryAfterMs(answer.retryAfter)
+        if ((yield* Clock.currentTimeMillis) + waitMs < call.deadline) return yield* new Saturated({ waitMs, error })
+      }
+      return yield* error
+    })
 
   return ModuleClient.of({
     invoke: (executorId, envelope, options = {}) =>
@@ -208,16 +250,30 @@ export const make = Effect.gen(function*() {
         if (executor === undefined) {
           return yield* new UnknownModule({ executor_id: executorId, known: supervisor.ids })
         }
-        const { entry, inFlight } = executor
-        const timeoutMs = Math.min(
-          options.timeoutMs ?? Infinity,
-          entry.http.request_timeout_ms,
-          envelope.deadline_ms > 0 ? envelope.deadline_ms : Infinity
-        )
-        const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
-        const body = JSON.stringify(envelope)
+        const { entry, inFlight, policies } = executor
+        const [limit, timeoutMs] = tightest([
+          ["caller", options.timeoutMs ?? Infinity],
+          ["deadline_ms", envelope.deadline_ms > 0 ? envelope.deadline_ms : Infinity],
+          ["request_timeout_ms", entry.http.request_timeout_ms]
+        ])
+        const call: Call = {
+          executorId,
+          correlationId: envelope.correlation_id,
+          body: JSON.stringify(envelope),
+          waitForRestart: options.whileRestarting !== "fail-fast",
+          retryOnCrash: options.retryOnCrash === true,
+          deadline: (yield* Clock.currentTimeMillis) + timeoutMs,
+          timeoutMs,
+          limit,
+          suspect: yield* Ref.make(Option.none<RunningModule>())
+        }
         return yield* inFlight.withPermits(1)(
-          call(executorId, body, options.whileRestarting !== "fail-fast", deadline, timeoutMs, 1)
+          attempt(call).pipe(
+            Effect.retry(policies.saturated),
+            Effect.retry(policies.staleSocket),
+            Effect.retry(policies.resend),
+            Effect.mapError((error) => (isRetry(error) ? error.error : error))
+          )
         )
       })
   })

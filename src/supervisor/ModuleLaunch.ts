@@ -6,7 +6,7 @@
  * step named, which closes the scope, which stops the process.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Either, Ref, Schedule, type Scope } from "effect"
+import { Clock, Duration, Effect, Either, Option, Ref, Schedule, type Scope } from "effect"
 import {
   HOST_API_VERSION,
   majorOf,
@@ -20,7 +20,9 @@ import { Schema } from "effect"
 import { type Child, describeExit, spawnChild } from "./ChildProcess.js"
 import { AUTH_HEADER, childEnvironment, makeLaunchToken } from "./ChildEnvironment.js"
 import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
+import { checkPortFree, checkPortOwned, fixedPortOf } from "./PortOwner.js"
 import { preflight } from "./Preflight.js"
+import { ProcessGroups } from "./ProcessGroups.js"
 import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
 
 /** A module that reached `ready`: where it listens, how to authenticate, what it reported. */
@@ -60,6 +62,9 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
   const token = yield* makeLaunchToken.pipe(
     Effect.mapError((error) => fail("spawn", `cannot write the token file: ${error.message}`, "check that the temp folder is writable", true))
   )
+  const fixedPort = fixedPortOf(entry.http.endpoint)
+  if (fixedPort > 0) yield* Effect.mapError(checkPortFree(entry.id, fixedPort), (held) => fail("spawn", held.message, "a leftover of a crashed run is reaped at start; anything else must be stopped by hand"))
+  const groups = Option.map(yield* Effect.serviceOption(ProcessGroups), (groups) => groups.hookFor(entry.module_id))
   const spawnedAt = yield* Clock.currentTimeMillis
   const child = yield* spawnChild({
     executable: entry.launch.executable,
@@ -67,7 +72,7 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
     cwd: entry.launch.cwd,
     env: childEnvironment(entry, token),
     graceMs: entry.stop.grace_ms
-  }).pipe(Effect.mapError((error) => fail("spawn", `cannot start ${error.executable}: ${error.reason}`, "check launch.executable and launch.cwd", true)))
+  }, Option.getOrUndefined(groups)).pipe(Effect.mapError((error) => fail("spawn", `cannot start ${error.executable}: ${error.reason}`, "check launch.executable and launch.cwd", true)))
 
   const awaitAnnouncement = yield* watchChildOutput(child, entry.component_id)
 
@@ -117,6 +122,7 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
     )
   )
 
+  if (fixedPort > 0) yield* Effect.mapError(checkPortOwned(entry.id, announcement.port, child.pid), (foreign) => fail("ready", foreign.message, "only the module's own process group may hold its port"))
   const authorization = `Bearer ${token.token}`
   const init = new MiddlewareInit({
     schema_version: "middleware-init.v1",

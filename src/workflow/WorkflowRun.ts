@@ -197,6 +197,8 @@ export const isTransient = (error: InvokeError | UnknownModule): boolean => {
     case "MalformedResponse":
     case "ResponseTooLarge":
     case "UnknownModule":
+    // A crash during the call may be caused by its input: asking again is what a poison loop is.
+    case "ModuleCrashed":
       return false
   }
 }

@@ -42,7 +42,7 @@ describe("ModuleClient", () => {
       expect((yield* raw(running.baseUrl + "/readyz", {})).status).toBe(200)
     }).pipe(quiet))
 
-  it.scopedLive("garbage is MalformedResponse, an oversized answer ResponseTooLarge, a slow one InvokeTimedOut", () =>
+  it.scopedLive("garbage is MalformedResponse, an oversized answer ResponseTooLarge, a slow one InvokeTimedOut naming its limit", () =>
     Effect.gen(function*() {
       const node = yield* startNode([
         fixtureEntry("garbage", "garbage"),
@@ -60,11 +60,15 @@ describe("ModuleClient", () => {
       expect(huge.message).toContain("more than 4096 bytes")
 
       const slow = yield* Effect.flip(node.client.invoke("slow", envelope()))
-      expect(slow._tag).toBe("InvokeTimedOut")
-      expect(slow.message).toContain("200 ms")
-      // A per-call bound tighter than the module's also holds.
+      expect(slow).toMatchObject({ _tag: "InvokeTimedOut", timeout_ms: 200, limit: "request_timeout_ms" })
+      expect(slow.message).toContain("http.request_timeout_ms (200 ms)")
+      // A per-call bound tighter than the module's also holds, and the message names it.
       const tighter = yield* Effect.flip(node.client.invoke("slow", envelope(), { timeoutMs: 50 }))
-      expect(tighter).toMatchObject({ _tag: "InvokeTimedOut", timeout_ms: 50 })
+      expect(tighter).toMatchObject({ _tag: "InvokeTimedOut", timeout_ms: 50, limit: "caller" })
+      expect(tighter.message).toContain("the caller's deadline (50 ms")
+      const enveloped = yield* Effect.flip(node.client.invoke("slow", envelope({}, 60)))
+      expect(enveloped).toMatchObject({ _tag: "InvokeTimedOut", timeout_ms: 60, limit: "deadline_ms" })
+      expect(enveloped.message).toContain("the envelope's deadline_ms (60 ms)")
 
       const invalid = yield* Effect.flip(node.client.invoke("invalid", envelope()))
       expect(invalid._tag).toBe("MalformedResponse")

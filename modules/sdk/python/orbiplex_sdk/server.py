@@ -2,7 +2,8 @@
 
 One asyncio server: /readyz and /healthz are open, init and invoke need the host's token and
 are bounded in flight. The process exits when stdin reaches EOF (the host is gone, even if it
-was SIGKILLed), and exits 0 on SIGTERM/SIGINT after the requests in progress are answered.
+was SIGKILLed), taking the processes it started (its process group) with it, and exits 0 on
+SIGTERM/SIGINT after the requests in progress are answered.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import traceback
 from typing import Any, NoReturn
 
 from . import decisions
+from ._group import stop_process_group
 from ._http import MAX_HEAD_BYTES, HttpError, Request, encode_response, read_request
 from ._log import log, set_name
 from .module import Context, Module, ModuleError, Response
@@ -107,6 +109,8 @@ class _Server:
         self.in_flight = 0
         self.busy = 0
         self.stopping = False
+        #: Set when the stop came from stdin EOF: the host is gone, so nobody else stops our children.
+        self.host_gone = False
         self.writers: set[asyncio.StreamWriter] = set()
         self.routes = {
             "/readyz": ("GET", self._readyz),
@@ -121,6 +125,11 @@ class _Server:
             self.stopping = True
             self.done.set_result((code, drain))
             log(f"stopping ({why}), exit code {code}")
+
+    def host_left(self) -> None:
+        if not self.done.done():
+            self.host_gone = True
+        self.request_stop(0, False, "stdin closed: the host is gone")
 
     async def serve(self) -> int:
         loop = asyncio.get_running_loop()
@@ -163,7 +172,7 @@ class _Server:
 
         class _Stdin(asyncio.Protocol):
             def connection_lost(self, exc: Exception | None) -> None:
-                loop.call_soon(server.request_stop, 0, False, "stdin closed: the host is gone")
+                loop.call_soon(server.host_left)
 
         try:
             mode = os.fstat(0).st_mode
@@ -183,7 +192,7 @@ class _Server:
                 except OSError:
                     pass
                 try:
-                    loop.call_soon_threadsafe(self.request_stop, 0, False, "stdin closed: the host is gone")
+                    loop.call_soon_threadsafe(self.host_left)
                 except RuntimeError:
                     pass  # the loop already ended: the process is exiting anyway
             threading.Thread(target=drain_stdin, name="stdin-watch", daemon=True).start()
@@ -371,6 +380,9 @@ def run(module: Module, *, announce: bool = True, handle_signals: bool = True,
     except _StartupError as error:
         log(str(error), "error")
         raise SystemExit(2) from None
-    code = asyncio.run(_Server(module, config, announce, handle_signals, shutdown_grace).serve())
+    server = _Server(module, config, announce, handle_signals, shutdown_grace)
+    code = asyncio.run(server.serve())
+    if server.host_gone:
+        stop_process_group()
     sys.stderr.flush()
     raise SystemExit(code)
