@@ -1,7 +1,7 @@
 /**
  * Column codecs shared by the repositories, so both dialects decode to the same values.
  */
-import { Schema } from "effect"
+import { Option, ParseResult, Schema } from "effect"
 import { Json, JsonObject } from "../contract/Json.js"
 
 /**
@@ -21,3 +21,20 @@ export const JsonObjectsText = Schema.parseJson(Schema.Array(JsonObject))
 
 /** A list of strings kept in a TEXT column. */
 export const StringsText = Schema.parseJson(Schema.Array(Schema.String))
+
+const decodeJsonText = ParseResult.decodeUnknown(JsonText)
+const encodeJsonText = ParseResult.encodeUnknown(JsonText)
+
+/**
+ * An optional JSON value in a nullable TEXT column: SQL NULL is "absent", the text `null` is the
+ * JSON value null (`OptionFromNullOr` would fold the two together).
+ */
+export const OptionalJsonText: Schema.Schema<Option.Option<Json>, string | null> = Schema.transformOrFail(
+  Schema.NullOr(Schema.String),
+  Schema.OptionFromSelf(Json),
+  {
+    strict: true,
+    decode: (text) => text === null ? ParseResult.succeed(Option.none()) : ParseResult.map(decodeJsonText(text), Option.some),
+    encode: (value) => Option.isNone(value) ? ParseResult.succeed(null) : encodeJsonText(value.value)
+  }
+)

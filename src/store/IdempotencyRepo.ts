@@ -7,7 +7,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Clock, Context, Data, Effect, Layer, Option, Schema } from "effect"
 import { Json } from "../contract/Json.js"
-import { DbInt } from "./Columns.js"
+import { DbInt, JsonText, OptionalJsonText } from "./Columns.js"
 import { failedAs, StoreFailed } from "./StoreError.js"
 
 /** What a claim answers. */
@@ -27,7 +27,7 @@ export const Claim = Data.taggedEnum<Claim>()
 const KeyRow = Schema.Struct({
   idempotency_key: Schema.String,
   request_digest: Schema.String,
-  response: Schema.NullOr(Schema.parseJson(Json)),
+  response: OptionalJsonText,
   created_at_ms: DbInt,
   completed_at_ms: Schema.NullOr(DbInt)
 })
@@ -56,7 +56,7 @@ export const make = Effect.gen(function*() {
     Result: KeyRow,
     execute: (key) => sql`SELECT * FROM idempotency_keys WHERE idempotency_key = ${key}`
   })
-  const Completion = Schema.Struct({ key: Schema.String, response: Schema.parseJson(Json), at: DbInt })
+  const Completion = Schema.Struct({ key: Schema.String, response: JsonText, at: DbInt })
   const completeIfPending = SqlSchema.void({
     Request: Completion,
     execute: (row) =>
@@ -70,7 +70,7 @@ export const make = Effect.gen(function*() {
     const inserted = yield* insertNew({
       idempotency_key: key,
       request_digest: digest,
-      response: null,
+      response: Option.none(),
       created_at_ms: now,
       completed_at_ms: null
     }).pipe(failedAs(operation))
@@ -80,7 +80,7 @@ export const make = Effect.gen(function*() {
     if (Option.isNone(found)) return Claim.Pending()
     const row = found.value
     if (row.request_digest !== digest) return Claim.Mismatch({ digest: row.request_digest })
-    return row.completed_at_ms === null ? Claim.Pending() : Claim.Replay({ response: row.response })
+    return row.completed_at_ms === null ? Claim.Pending() : Claim.Replay({ response: Option.getOrNull(row.response) })
   })
 
   const complete = Effect.fn("IdempotencyRepo.complete")(function*(key: string, response: Json) {
@@ -91,7 +91,7 @@ export const make = Effect.gen(function*() {
     if (Option.isNone(found)) {
       return yield* new StoreFailed({ operation, reason: "the key was never claimed (or was released); claim it first" })
     }
-    return found.value.response
+    return Option.getOrNull(found.value.response)
   })
 
   return IdempotencyRepo.of({

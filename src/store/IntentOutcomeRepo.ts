@@ -7,8 +7,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { IntentResult } from "../contract/Envelope.js"
-import { Json } from "../contract/Json.js"
-import { DbInt } from "./Columns.js"
+import { DbInt, OptionalJsonText } from "./Columns.js"
 import { failedAs, type StoreFailed } from "./StoreError.js"
 
 /** The stored form of an outcome: optional fields as NULL, the result as JSON text. */
@@ -16,7 +15,7 @@ const OutcomeRow = Schema.Struct({
   scope: Schema.String,
   intent_id: Schema.String,
   status: Schema.Literal("ok", "rejected", "failed"),
-  result: Schema.NullOr(Schema.parseJson(Json)),
+  result: OptionalJsonText,
   error: Schema.NullOr(Schema.String),
   recorded_at_ms: DbInt
 })
@@ -24,7 +23,7 @@ const OutcomeRow = Schema.Struct({
 const toResult = (row: typeof OutcomeRow.Type): IntentResult => ({
   intent_id: row.intent_id,
   status: row.status,
-  ...(row.result === null ? {} : { result: row.result }),
+  ...(Option.isNone(row.result) ? {} : { result: row.result.value }),
   ...(row.error === null ? {} : { error: row.error })
 })
 
@@ -70,7 +69,7 @@ export const make = Effect.gen(function*() {
       scope,
       intent_id: result.intent_id,
       status: result.status,
-      result: result.result ?? null,
+      result: "result" in result && result.result !== undefined ? Option.some(result.result) : Option.none(),
       error: result.error ?? null,
       recorded_at_ms: now
     }).pipe(failedAs(`record the outcome of intent ${result.intent_id}`))
