@@ -52,7 +52,8 @@ export interface Dialect {
   readonly place: Effect.Effect<Place, never, Scope.Scope>
 }
 
-const sqlite: Dialect = {
+/** SQLite in a temp folder. */
+export const sqlite: Dialect = {
   name: "sqlite",
   place: Effect.map(tempDir, (dataDir) => ({
     dataDir,
