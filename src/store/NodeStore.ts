@@ -11,7 +11,7 @@ import { Cause, Config, Context, Duration, Effect, Layer } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import type { PostgresConfig, StorageConfig } from "../config/StorageConfig.js"
-import { migrate } from "./Migrations.js"
+import { migrate, migrations, type StoreMigration } from "./Migrations.js"
 import { reasonOf, StoreUnavailable } from "./StoreError.js"
 
 /** Which database backs the store, and where (never the URL: it may carry a password). */
@@ -66,9 +66,9 @@ const pgLayer = (settings: PostgresConfig) => {
   }))
 }
 
-const migrations = Layer.effectDiscard(
+const migrating = (list: ReadonlyArray<StoreMigration>) => Layer.effectDiscard(
   Effect.flatMap(NodeStore, (info) =>
-    migrate().pipe(
+    migrate(list).pipe(
       // The Migrator turns a failed migration into a defect; it is still a reason not to start.
       Effect.sandbox,
       Effect.mapError((cause) =>
@@ -83,12 +83,13 @@ const migrations = Layer.effectDiscard(
 
 /**
  * The store for `settings` under `dataDir`, migrated. Provides `SqlClient` (for the repositories)
- * and `NodeStore`.
+ * and `NodeStore`. `list` is for tests; the node always runs `migrations`.
  */
 export const layer = (
   settings: StorageConfig,
-  dataDir: string
+  dataDir: string,
+  list: ReadonlyArray<StoreMigration> = migrations
 ): Layer.Layer<SqlClient.SqlClient | NodeStore, StoreUnavailable> => {
   const opened = settings.postgres === undefined ? sqliteLayer(dataDir) : pgLayer(settings.postgres)
-  return Layer.provideMerge(migrations, opened)
+  return Layer.provideMerge(migrating(list), opened)
 }
