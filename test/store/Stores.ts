@@ -69,7 +69,12 @@ export const scratchDatabase: Effect.Effect<string, never, Scope.Scope> = Effect
     const name = `orbiplex_test_${randomBytes(6).toString("hex")}`
     yield* Effect.flatMap(PgClient.PgClient, (sql) => sql`CREATE DATABASE ${sql(name)}`).pipe(
       Effect.provide(admin),
-      Effect.orDie
+      Effect.orDieWith((error) =>
+        new Error(
+          `cannot create a test database on ${pgAdminUrl} (${error.message}): the store tests need PostgreSQL ` +
+            `(CI=true makes its absence a failure; .ci/run starts one, or set ORBIPLEX_TEST_PG_URL)`
+        )
+      )
     )
     const url = new URL(pgAdminUrl)
     url.pathname = `/${name}`
