@@ -42,7 +42,7 @@ export const reasonOf = (error: unknown): string => {
   return parts.length === 0 ? "unknown error" : parts.join(": ")
 }
 
-/** Maps driver and decoding failures of one operation to `StoreFailed`. */
+/** Maps driver and decoding failures of one operation to `StoreFailed` (one already mapped passes through). */
 export const failedAs = (operation: string) =>
-<A, R>(effect: Effect.Effect<A, SqlError | ParseResult.ParseError, R>): Effect.Effect<A, StoreFailed, R> =>
-  Effect.mapError(effect, (error) => new StoreFailed({ operation, reason: reasonOf(error) }))
+<A, R>(effect: Effect.Effect<A, SqlError | ParseResult.ParseError | StoreFailed, R>): Effect.Effect<A, StoreFailed, R> =>
+  Effect.mapError(effect, (error) => error._tag === "StoreFailed" ? error : new StoreFailed({ operation, reason: reasonOf(error) }))

@@ -170,7 +170,7 @@ export const make = Effect.gen(function*() {
 
   const save = Effect.fn("WorkflowRunRepo.save")((run: StoredRun) =>
     sql.withTransaction(Effect.zipRight(upsert(toRow(run)), storeOutcomes(run))).pipe(
-      Effect.catchTag("SqlError", "ParseError", (error) => failedAs(`save workflow run ${run.run_id}`)(Effect.fail(error)))
+      failedAs(`save workflow run ${run.run_id}`)
     )
   )
 
@@ -179,7 +179,7 @@ export const make = Effect.gen(function*() {
       Effect.flatMap(insertNew(toRow(run)), (inserted) =>
         inserted.length === 0 ? Effect.succeed(false) : Effect.as(storeOutcomes(run), true))
     ).pipe(
-      Effect.catchTag("SqlError", "ParseError", (error) => failedAs(`import workflow run ${run.run_id}`)(Effect.fail(error)))
+      failedAs(`import workflow run ${run.run_id}`)
     )
   )
 
