@@ -8,6 +8,7 @@ import { CapabilitiesConfig, defaultCapabilities } from "../capability/HostCapab
 import { HooksConfig } from "../middleware/HookConfig.js"
 import { OperatorConfig } from "../operator/OperatorConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"
+import { defaultStorage, StorageConfig } from "./StorageConfig.js"
 
 /** Log levels an operator may pick. */
 export const LogLevelName = Schema.Literal("trace", "debug", "info", "warning", "error", "none")
@@ -32,6 +33,7 @@ export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   workflow: Schema.optionalWith(WorkflowConfig, { default: () => defaultExchange.workflow }),
   operator: Schema.optionalWith(OperatorConfig, { default: () => ({}) }),
   providers: Schema.optionalWith(Schema.Array(ProviderEntry), { default: () => [] }),
+  storage: Schema.optionalWith(StorageConfig, { default: () => defaultStorage }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
   })
