@@ -234,8 +234,25 @@ export const makeOperations = (sql: SqlClient.SqlClient, config: LedgerConfig) =
             return yield* new ReceiptConflict({ receipt_id: receiptId, applied_digest: earlier.digest, offered_digest: checked.digest })
           }
           const accountId = checked.receipt["account/id"]
-          if ((yield* st.account(accountId))[0] === undefined) return yield* new LedgerNotFound({ kind: "account", id: accountId })
           const at = earlier?.applied_at ?? (yield* nowIso)
+          if ((yield* st.account(accountId))[0] === undefined) {
+            // An account named after its subject (accountIdFor) opens on its first top-up; any other must be opened first.
+            const subject = /^account:((participant|org|pod-user):did:key:z[1-9A-HJ-NP-Za-km-z]+)$/.exec(accountId)
+            const kind = subject?.[2]
+            if (subject?.[1] === undefined || (kind !== "participant" && kind !== "org" && kind !== "pod-user")) {
+              return yield* new LedgerNotFound({ kind: "account", id: accountId })
+            }
+            yield* st.insertAccount({
+              account_id: accountId,
+              purpose: kind === "participant" ? "participant-settlement" : kind === "org" ? "org-settlement" : "pod-user-settlement",
+              owner_kind: kind,
+              owner_id: subject[1],
+              federation_id: config.federationId,
+              controller_kind: null,
+              controller_id: null,
+              created_at: at
+            })
+          }
           if (earlier === undefined) yield* st.insertReceipt({ receipt_id: receiptId, digest: checked.digest, document: JSON.stringify(checked.document), applied_at: at })
           const from = gatewayBoundaryAccount(checked.receipt["gateway/node-id"])
           const base = { kind: "top-up-credit", from_account_id: from, created_at: at, hold_id: null, contract_id: null, gateway_receipt_id: receiptId }

@@ -82,8 +82,8 @@ const PG = { host: "127.0.0.1", port: 5432, username: "postgres", connectTimeout
 
 const adminLayer = PgClient.layer({ ...PG, database: "postgres", maxConnections: 1 })
 
-/** Whether PostgreSQL answers at 127.0.0.1:5432 (checked once, on the live clock). */
-export const pgAnswers: Promise<boolean> = Effect.runPromise(
+/** Whether PostgreSQL answers at 127.0.0.1:5432 (on the live clock). */
+export const pgAnswers = (): Promise<boolean> => Effect.runPromise(
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql`SELECT 1`
@@ -116,7 +116,7 @@ export const ledgerOn = (store: Layer.Layer<SqlClient.SqlClient>, config: Ledger
 
 /** The stores to run a suite on; PostgreSQL only when it answers (or under CI, where its absence fails). */
 export const stores = async (): Promise<ReadonlyArray<readonly [string, Layer.Layer<SqlClient.SqlClient>]>> => {
-  const pg = await pgAnswers
+  const pg = await pgAnswers()
   if (!pg && process.env["CI"] === undefined) {
     console.warn("PostgreSQL does not answer at 127.0.0.1:5432: the ledger's PostgreSQL tests are SKIPPED (they fail under CI)")
   }
