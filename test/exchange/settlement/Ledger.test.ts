@@ -5,13 +5,13 @@
  * Every artifact the ledger hands out is decoded with its Schema.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Option, Schema, TestClock } from "effect"
+import { Context, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
 import { LedgerAccount } from "../../../src/exchange/settlement/artifacts/LedgerAccount.js"
 import { LedgerHold } from "../../../src/exchange/settlement/artifacts/LedgerHold.js"
 import { LedgerTransfer } from "../../../src/exchange/settlement/artifacts/LedgerTransfer.js"
 import { GatewayReceipt } from "../../../src/exchange/settlement/artifacts/GatewayReceipt.js"
 import { accountIdFor, Ledger, type NewHold } from "../../../src/exchange/settlement/Ledger.js"
-import { identity, ledgerOn, signed, some, stores, storyReceiptBody } from "./LedgerHarness.js"
+import { identity, ledgerOn, pgClient, pgDatabase, signed, some, stores, storyReceiptBody } from "./LedgerHarness.js"
 
 const STORES = await stores()
 
@@ -204,5 +204,27 @@ for (const [store, storeLayer] of STORES) {
         expect(yield* ledger.balance(payee)).toEqual({ available: 700, held: 0 })
         yield* decodes()
       }).pipe(Effect.provide(ledgerOn(storeLayer))))
+  })
+}
+
+if (STORES.some(([store]) => store === "postgresql")) {
+  describe("two ledgers on one PostgreSQL database", () => {
+    it.scopedLive("concurrent holds against one payer never overdraw it (the payer's row is locked)", () =>
+      Effect.gen(function*() {
+        const name = yield* pgDatabase
+        const build = Layer.build(ledgerOn(pgClient(name)))
+        const first = Context.get(yield* build, Ledger)
+        const second = Context.get(yield* build, Ledger)
+        for (const subject of [buyer, adam]) {
+          yield* first.openAccount({ accountId: accountIdFor(subject.id), purpose: "participant-settlement", ownerKind: "participant", ownerId: subject.id })
+        }
+        yield* first.topUp(signed(storyReceiptBody(BUYER)))
+        const now = yield* TestClock.currentTimeMillis
+        const attempts = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? first : second).createHold(holdFor(`c${i}`, accountIdFor(adam.id), 5000, now)))
+        const results = yield* Effect.all(attempts.map(Effect.either), { concurrency: "unbounded" })
+        expect(results.filter(Either.isRight)).toHaveLength(9)
+        expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(Array.from({ length: 11 }, () => "InsufficientFunds"))
+        expect(yield* second.balance(BUYER)).toEqual({ available: 0, held: 45000 })
+      }))
   })
 }

@@ -96,19 +96,24 @@ export const pgAnswers = (): Promise<boolean> => Effect.runPromise(
   )
 )
 
-/** An SqlClient on a fresh PostgreSQL database with a random name, dropped with the scope. */
-export const pgLayer: Layer.Layer<SqlClient.SqlClient> = Layer.unwrapScoped(
-  Effect.gen(function*() {
-    const name = `ledger_test_${Crypto.randomBytes(6).toString("hex")}`
-    const admin = (statement: string) =>
-      Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        yield* sql.unsafe(statement)
-      }).pipe(Effect.provide(adminLayer), Effect.scoped)
-    yield* Effect.acquireRelease(admin(`CREATE DATABASE ${name}`), () => Effect.orDie(admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
-    return PgClient.layer({ ...PG, database: name, maxConnections: 4 })
-  })
-).pipe(Layer.orDie)
+/** A fresh PostgreSQL database with a random name, dropped (connections and all) with the scope. */
+export const pgDatabase = Effect.gen(function*() {
+  const name = `ledger_test_${Crypto.randomBytes(6).toString("hex")}`
+  const admin = (statement: string) =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(statement)
+    }).pipe(Effect.provide(adminLayer), Effect.scoped)
+  yield* Effect.acquireRelease(admin(`CREATE DATABASE ${name}`), () => Effect.orDie(admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
+  return name
+})
+
+/** An SqlClient on database `name`. */
+export const pgClient = (name: string): Layer.Layer<SqlClient.SqlClient> =>
+  PgClient.layer({ ...PG, database: name, maxConnections: 4 }).pipe(Layer.orDie)
+
+/** An SqlClient on a fresh PostgreSQL database. */
+export const pgLayer: Layer.Layer<SqlClient.SqlClient> = Layer.unwrapScoped(Effect.map(pgDatabase, pgClient)).pipe(Layer.orDie)
 
 /** A migrated ledger over `store`. */
 export const ledgerOn = (store: Layer.Layer<SqlClient.SqlClient>, config: LedgerConfig = ledgerConfig) =>
