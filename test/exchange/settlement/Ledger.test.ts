@@ -5,12 +5,13 @@
  * Every artifact the ledger hands out is decoded with its Schema.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
+import { Context, Deferred, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
 import { LedgerAccount } from "../../../src/exchange/settlement/artifacts/LedgerAccount.js"
 import { LedgerHold } from "../../../src/exchange/settlement/artifacts/LedgerHold.js"
 import { LedgerTransfer } from "../../../src/exchange/settlement/artifacts/LedgerTransfer.js"
 import { GatewayReceipt } from "../../../src/exchange/settlement/artifacts/GatewayReceipt.js"
 import { accountIdFor, Ledger, type NewHold } from "../../../src/exchange/settlement/Ledger.js"
+import { runSweeper, sweepSchedule } from "../../../src/exchange/settlement/LedgerSweeper.js"
 import { identity, ledgerOn, pgClient, pgDatabase, signed, some, stores, storyReceiptBody } from "./LedgerHarness.js"
 
 const STORES = await stores()
@@ -175,6 +176,21 @@ for (const [store, storeLayer] of STORES) {
         expect(yield* ledger.balance(BUYER)).toEqual({ available: 44000, held: 0 })
         expect(yield* ledger.balance(payee)).toEqual({ available: 1000, held: 0 })
         yield* decodes()
+      }).pipe(Effect.provide(ledgerOn(storeLayer))))
+
+    it.scoped("the sweeper applies deadlines on its schedule as the clock moves", () =>
+      Effect.gen(function*() {
+        const ledger = yield* Ledger
+        yield* openParticipants()
+        yield* topUp()
+        yield* ledger.createHold(holdFor("swept", accountIdFor(adam.id), 2500))
+        const swept = yield* Deferred.make<ReadonlyArray<string>>()
+        yield* runSweeper(sweepSchedule("1 minute"), (moved) => Deferred.succeed(swept, moved.map((o) => `${o.hold["hold/id"]} ${o.hold.status}`)))
+        yield* TestClock.adjust("59 minutes")
+        expect(yield* Deferred.isDone(swept)).toBe(false)
+        yield* TestClock.adjust("2 minutes")
+        expect(yield* Deferred.await(swept)).toEqual(["hold:swept refunded"])
+        expect(yield* ledger.balance(BUYER)).toEqual({ available: 45000, held: 0 })
       }).pipe(Effect.provide(ledgerOn(storeLayer))))
 
     it.effect("a repeated release or refund transfers nothing twice; a terminal hold never moves again", () =>
