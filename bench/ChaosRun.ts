@@ -88,6 +88,10 @@ export type ViolationKind = "late" | "defect" | "crossed" | "twice" | "reexecute
 const kinds: ReadonlyArray<ViolationKind> = ["late", "defect", "crossed", "twice", "reexecuted", "idempotent", "rss", "fd", "leftover"]
 
 const fdCount = (): number => Fs.readdirSync("/proc/self/fd").length
+/** What each open descriptor points at (socket:[inode], pipe:[inode], a path), for a leak's message. */
+const fdTargets = (): Map<string, string> =>
+  new Map(Fs.readdirSync("/proc/self/fd").map((fd) =>
+    [fd, Either.getOrElse(Either.try(() => Fs.readlinkSync(`/proc/self/fd/${fd}`)), () => "(closed)")]))
 const rssMb = (): number => process.memoryUsage().rss / 1024 / 1024
 
 /** Whether `pid` is a live process; an exited but unreaped child (PID 1 reaps slowly here) counts as gone. */
@@ -161,6 +165,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     decodeNodeConfig(Path.join(options.root, "chaos.json"), document).pipe(Effect.provide(NodeContext.layer))
   )
   const fdsBefore = fdCount()
+  const fdLinksBefore = fdTargets()
   const runtime = ManagedRuntime.make(OrbiplexNode.layerSupervision(config).pipe(Layer.provide(OrbiplexNode.logLevelLayer("none"))))
 
   const violations: Record<ViolationKind, Array<string>> = {
@@ -331,7 +336,10 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const leftoverPids = [...pids].filter(aliveNow)
   const fdsAfter = fdCount()
   if (leftoverPids.length > 0) violations.leftover.unshift(`module processes still alive after stop: ${leftoverPids.join(", ")}`)
-  if (fdsAfter > fdsBefore) violations.fd.push(`${fdsAfter - fdsBefore} file descriptors more than before the node started`)
+  if (fdsAfter > fdsBefore) {
+    const extra = [...fdTargets()].filter(([fd, target]) => fdLinksBefore.get(fd) !== target).map(([fd, target]) => `${fd} → ${target}`)
+    violations.fd.push(`${fdsAfter - fdsBefore} file descriptors more than before the node started (${extra.join(", ")})`)
+  }
   if (rssEnd - rssStart > options.rssBoundMb) {
     violations.rss.push(`host RSS grew by ${(rssEnd - rssStart).toFixed(0)} MB (bound ${options.rssBoundMb} MB)`)
   }

@@ -21,7 +21,7 @@ const options = {
   modules: flag("modules", defaults.modules),
   workers: flag("workers", defaults.workers)
 }
-console.log(`chaos: ${options.seconds} s, seed ${options.seed}, ${options.modules} echo modules, ${options.workers} callers, deadline ${options.deadlineMs} ms (+${options.marginMs} ms margin)`)
+console.log(`chaos: ${options.seconds} s, seed ${options.seed}, ${options.modules} modules, ${options.workers} callers, deadline ${options.deadlineMs} ms (+${options.marginMs} ms margin)`)
 const report = await runChaos(options)
 for (const line of describeReport(report)) console.log(`  ${line}`)
 record(root, "chaos", { options, report })
