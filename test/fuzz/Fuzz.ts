@@ -20,8 +20,12 @@ const envInt = (name: string, fallback: number): number => {
 export const RUNS = envInt("FUZZ_RUNS", 200)
 /** The seed every fuzzer starts from (FUZZ_SEED), so a failure reproduces. */
 export const SEED = envInt("FUZZ_SEED", 20261207)
-/** fast-check parameters for a fuzzer: seeded, `RUNS` inputs scaled by `weight`. */
-export const params = (weight = 1) => ({ fastCheck: { numRuns: Math.max(1, Math.round(RUNS * weight)), seed: SEED } })
+/** fast-check parameters for a fuzzer: seeded, `RUNS` inputs scaled by `weight`, and time for a long run. */
+export const params = (weight = 1) => {
+  const numRuns = Math.max(1, Math.round(RUNS * weight))
+  // About 3 ms an input on these machines; a long hand run must not hit vitest's 30 s default.
+  return { timeout: Math.max(30_000, numRuns * 20), fastCheck: { numRuns, seed: SEED } }
+}
 
 const counts = new Map<string, number>()
 
