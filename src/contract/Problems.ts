@@ -3,7 +3,7 @@
  * what was wrong with its value. Every boundary (config file, wire message, operator request)
  * reports through this, so errors read the same everywhere.
  */
-import { ParseResult, Schema } from "effect"
+import { Either, ParseResult, Schema } from "effect"
 
 /** One thing wrong with a decoded document. */
 export class Problem extends Schema.Class<Problem>("Problem")({
@@ -30,7 +30,18 @@ const undefinedMismatch = /^Expected undefined, actual /
  * explains the same field, and a literal union's alternatives are folded into one line.
  */
 export const problemsOf = (error: ParseResult.ParseError, prefix: ReadonlyArray<PropertyKey> = []): Array<Problem> => {
-  const raw = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+  // Effect's formatter prints the offending value recursively: a value nested thousands of levels deep
+  // (a hostile or broken peer's JSON) overflows the stack there, so that case gets a problem of its own.
+  const formatted = Either.try(() => ParseResult.ArrayFormatter.formatErrorSync(error))
+  if (Either.isLeft(formatted)) {
+    return [
+      new Problem({
+        path: formatPath(prefix) || "(document)",
+        message: "is nested too deeply to describe (thousands of levels); send JSON nested at most a few hundred levels deep"
+      })
+    ]
+  }
+  const raw = formatted.right.map((issue) => ({
     path: formatPath([...prefix, ...issue.path]) || "(document)",
     message: issue._tag === "Missing" ? "is missing: add this field" : issue.message
   }))

@@ -82,6 +82,8 @@ export const RoundTrace = Schema.Struct({
   intents: Schema.Array(IntentRun),
   rejected_intents: Schema.Array(RejectedIntent),
   next_step: optional(Json),
+  /** The target a `route` decision chose. */
+  route: optional(Json),
   diagnostics: optional(JsonObject),
   error: optional(ExecutorError),
   /** Time waiting for the module's answer. */

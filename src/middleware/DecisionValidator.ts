@@ -196,6 +196,17 @@ export const validate = (input: ValidationInput): Accepted | Rejected => {
     )
   }
   const ignored: Array<string> = []
+  // `route` chooses an explicit target (§2.2): without one it would pass as a silent `allow`.
+  const target = decision.route ?? undefined
+  if (kind === "route" && !isJsonObject(target)) {
+    return rejected(
+      "malformed-decision",
+      `module ${input.executorId} decided "route" without a target: field "route" must be a JSON object ` +
+        `naming where the passage goes (got ${JSON.stringify(decision.route ?? null)}); answer "allow" to pass it on unchanged`,
+      kind
+    )
+  }
+  if (kind !== "route" && target !== undefined) ignored.push("route")
   let payload = input.payload
   let clipped: ReadonlyArray<ClippedPath> = []
   const patch = decision.patch ?? undefined

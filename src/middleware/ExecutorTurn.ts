@@ -191,6 +191,7 @@ export const runTurn = (services: TurnServices, chain: Chain, entry: ModuleEntry
         decision: decision.decision,
         ...(decision.reason === undefined ? {} : { reason: decision.reason }),
         ...(decision.next_step === undefined || decision.next_step === null ? {} : { next_step: decision.next_step }),
+        ...(decision.decision === "route" && decision.route !== undefined && decision.route !== null ? { route: decision.route } : {}),
         ...(decision.diagnostics === undefined || decision.diagnostics === null ? {} : { diagnostics: decision.diagnostics })
       }
       if (verdict._tag === "Rejected") {

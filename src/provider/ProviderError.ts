@@ -117,6 +117,8 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>("orbi
   override get message(): string {
     const next = this.status === 404 || this.status === 405
       ? "check the provider's `url` in the node config (the path must accept POST)"
+      : this.status === 502 || this.status === 504
+      ? "a gateway in front of the provider could not reach it or timed out; check that the provider runs; the call is retried if its `retry` option allows"
       : this.status === 503 || this.status === 429
       ? "the provider is overloaded; the call waits for its Retry-After and is retried if its `retry` option allows (consider `throttle` or `concurrency`)"
       : "read the provider's logs; answers other than 200 must carry {\"error\":{\"code\",\"message\"}}"
@@ -158,8 +160,15 @@ export const isAttemptError = (u: unknown): u is AttemptError =>
   u instanceof InvalidResponse || u instanceof OutputTypeMismatch
 
 /**
- * The retry classification of CONTRACTS §3.4: network errors, 5xx `ExecutionFailed`, 503 and 429 are
- * worth another attempt (timeouts are retried by the policies themselves); 4xx answers, type errors
+ * Statuses worth another attempt even without the protocol's error body: 429 and 503 ask for it, and a
+ * 502 or 504 is what a proxy or gateway in front of a provider answers when the provider is briefly gone,
+ * the same transient failure RFC-024 retries as a 5xx `ExecutionFailed`.
+ */
+export const retryableStatuses: ReadonlySet<number> = new Set([429, 502, 503, 504])
+
+/**
+ * The retry classification of CONTRACTS §3.4: network errors, 5xx `ExecutionFailed`, and 502/503/504/429
+ * without a body are worth another attempt (timeouts are retried by the policies themselves); 4xx answers, type errors
  * and malformed answers never are, since the same request would get the same answer.
  */
 export const isRetryable = (error: AttemptError): boolean => {
@@ -169,7 +178,7 @@ export const isRetryable = (error: AttemptError): boolean => {
     case "ExecutionFailed":
       return error.status >= 500
     case "UnexpectedStatus":
-      return error.status === 503 || error.status === 429
+      return retryableStatuses.has(error.status)
     case "InvalidResponse":
     case "OutputTypeMismatch":
       return false

@@ -1,6 +1,6 @@
 /**
  * `CallPolicies` applies the `with` options of a call (CONTRACTS §3.5) and owns the per-module state they
- * share across callers: concurrency semaphores, throttles, circuit breakers and caches. Order, outermost
+ * share across callers: one in-flight count and one start log per module (whatever each call site asks), circuit breakers and caches. Order, outermost
  * first: throttle, concurrency, cache, fallback, retry, circuit breaker, timeout; `on_error` last of all.
  *
  * The breaker sits inside retry so each attempt counts and an open breaker stops the retries at once;
@@ -23,7 +23,8 @@ import { canonicalJson } from "./CanonicalJson.js"
 import { type BreakerOutcome, type BreakerView, type CircuitBreaker, makeCircuitBreaker, view } from "./CircuitBreaker.js"
 import { CircuitOpen, Timeout } from "./ResilienceErrors.js"
 import { retryAfterField, retrySchedule } from "./RetrySchedule.js"
-import { makeThrottle, type Throttle } from "./Throttle.js"
+import { type ConcurrencyLimit, makeConcurrencyLimit } from "./ConcurrencyLimit.js"
+import { makeModuleThrottle, type ModuleThrottle } from "./Throttle.js"
 
 /** The errors a policed call can end with: the call's own, or a timeout, or a refusal by the breaker. */
 export type CallError<E> = E | Timeout | CircuitOpen
@@ -106,8 +107,9 @@ const attemptRecord = (
 
 /** Builds the service: empty registries, filled as modules are called. */
 export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
-  const semaphores = new Map<string, Effect.Semaphore>()
-  const throttles = new Map<string, Throttle>()
+  // Keyed by module alone: the limits bound the module as a whole, whatever call site asks (§3.5 "per module").
+  const limits = new Map<string, ConcurrencyLimit>()
+  const throttles = new Map<string, ModuleThrottle>()
   const breakers = new Map<string, CircuitBreaker>()
   const caches = new Map<string, CallCache>()
 
@@ -225,23 +227,17 @@ export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
           )
       )
 
-    const limited = options.concurrency === undefined
+    const concurrency = options.concurrency
+    const limited = concurrency === undefined
       ? cached
-      : Effect.flatMap(
-        getOrCreate(
-          semaphores,
-          `${module}\u0000${options.concurrency}`,
-          Effect.makeSemaphore(options.concurrency)
-        ),
-        (semaphore) => semaphore.withPermits(1)(cached)
-      )
+      : Effect.flatMap(getOrCreate(limits, module, makeConcurrencyLimit), (limit) => limit.withPermit(concurrency)(cached))
 
     const rate = options.throttle
     return yield* rate === undefined
       ? limited
       : Effect.flatMap(
-        getOrCreate(throttles, `${module}\u0000${rate.permits}/${rate.windowMillis}`, makeThrottle(rate)),
-        (throttle) => Effect.zipRight(throttle.acquire, limited)
+        getOrCreate(throttles, module, makeModuleThrottle),
+        (throttle) => Effect.zipRight(throttle.acquire(rate), limited)
       )
   })
 

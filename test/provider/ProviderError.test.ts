@@ -55,12 +55,12 @@ describe("classify", () => {
     }
   })
 
-  it.prop("a status without an error body is UnexpectedStatus, retried only for 503 and 429", [status.filter((s) => s !== 200), FastCheck.string()], ([code, text]) => {
+  it.prop("a status without an error body is UnexpectedStatus, retried only for 502, 503, 504 and 429", [status.filter((s) => s !== 200), FastCheck.string()], ([code, text]) => {
     const body = text.includes("error") ? "plain" : text
     const error = Either.getLeft(classify(provider, site, answer(code, body, "2"), 0))
     expect(error._tag === "Some" && error.value._tag).toBe("UnexpectedStatus")
     if (error._tag === "Some") {
-      expect(isRetryable(error.value)).toBe(code === 503 || code === 429)
+      expect(isRetryable(error.value)).toBe(code === 502 || code === 503 || code === 504 || code === 429)
       if (code === 503 || code === 429) expect(error.value).toMatchObject({ retryAfterMs: 2_000 })
     }
   })

@@ -8,6 +8,7 @@ meet Nagle + delayed ACK and cost ~40 ms per call on keep-alive connections.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -16,6 +17,8 @@ MAX_HEAD_BYTES = 64 * 1024
 _MAX_HEADERS = 100
 #: Oversized bodies up to this multiple of the limit are read and dropped before the 413.
 _DISCARD_FACTOR = 8
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 
 class HttpError(Exception):
@@ -81,10 +84,11 @@ async def _read_chunked(reader: asyncio.StreamReader, max_body: int) -> bytes:
     body = bytearray()
     while True:
         size_line = await reader.readuntil(b"\r\n")
-        try:
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise HttpError(400, "TYPE_ERROR", "malformed chunk size") from None
+        digits = size_line.split(b";", 1)[0].strip()
+        # int(..., 16) also takes "-5", "+5" and "1_0": only plain hex digits are a chunk size.
+        if not _HEX.fullmatch(digits):
+            raise HttpError(400, "TYPE_ERROR", "malformed chunk size")
+        size = int(digits, 16)
         if size == 0:
             # Trailers, if any, end with an empty line.
             while (await reader.readuntil(b"\r\n")) != b"\r\n":
@@ -122,7 +126,8 @@ async def read_request(
         raise HttpError(501, "TYPE_ERROR", f"unsupported Transfer-Encoding {transfer[:40]!r}")
     length = 0
     if transfer is None and length_text is not None:
-        if not length_text.isdigit():
+        # str.isdigit() also takes "²" and other digits int() refuses: only ASCII digits are a length.
+        if not _DIGITS.fullmatch(length_text):
             raise HttpError(400, "TYPE_ERROR", f"invalid Content-Length {length_text[:40]!r}")
         length = int(length_text)
         expects_continue = request.header("expect", "").lower() == "100-continue"

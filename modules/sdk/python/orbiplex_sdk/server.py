@@ -263,6 +263,9 @@ class _Server:
             body = json.loads(request.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             return _error(400, "TYPE_ERROR", f"the request body is not valid JSON: {error}")
+        except RecursionError:
+            return _error(400, "TYPE_ERROR", "the request body is nested too deeply to decode; "
+                          "send JSON nested at most a few hundred levels deep")
         if not isinstance(body, dict):
             return _error(400, "TYPE_ERROR", f"the request body must be a JSON object, got {type(body).__name__}")
         self.in_flight += 1

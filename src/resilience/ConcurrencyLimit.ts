@@ -1,0 +1,72 @@
+/**
+ * `concurrency: N` for a module as a whole (CONTRACTS §3.5): one count of the module's calls in flight,
+ * shared by every call site. A call with limit N starts only while fewer than N calls of the module (from
+ * any caller, whatever their own limits) are running, so two sites that both say `concurrency: 2` never
+ * run four calls at once, and a site with a tighter limit is not overrun by a looser one. Waiting callers
+ * are woken first come, first served; a caller interrupted while waiting gives its place back.
+ */
+import { Deferred, Effect, Exit } from "effect"
+
+/** A module's shared in-flight count. */
+export interface ConcurrencyLimit {
+  /** Runs `effect` once fewer than `limit` calls of the module are in flight, counting it while it runs. */
+  readonly withPermit: (limit: number) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Calls of the module running now, for operators and tests. */
+  readonly inFlight: Effect.Effect<number>
+}
+
+interface Waiter {
+  readonly limit: number
+  readonly granted: Deferred.Deferred<void>
+}
+
+/** Makes an empty limit for one module. */
+export const makeConcurrencyLimit: Effect.Effect<ConcurrencyLimit> = Effect.sync(() => {
+  // Plain mutable state read and written only inside `Effect.sync` blocks, which never interleave.
+  let running = 0
+  const waiters: Array<Waiter> = []
+
+  const release = (): void => {
+    running -= 1
+    for (let i = 0; i < waiters.length;) {
+      const waiter = waiters[i]!
+      if (running < waiter.limit) {
+        waiters.splice(i, 1)
+        running += 1
+        Deferred.unsafeDone(waiter.granted, Exit.void)
+      } else {
+        i += 1
+      }
+    }
+  }
+
+  const acquire = (limit: number, restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
+    Effect.suspend(() => {
+      if (running < Math.max(1, limit)) {
+        running += 1
+        return Effect.void
+      }
+      return Effect.flatMap(Deferred.make<void>(), (granted) => {
+        const waiter: Waiter = { limit: Math.max(1, limit), granted }
+        waiters.push(waiter)
+        return restore(Deferred.await(granted)).pipe(
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              const index = waiters.indexOf(waiter)
+              // Still queued: leave the queue. Already granted: the permit was counted, so give it back.
+              if (index !== -1) waiters.splice(index, 1)
+              else release()
+            })
+          )
+        )
+      })
+    })
+
+  return {
+    withPermit: (limit) => (effect) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.zipRight(acquire(limit, restore), Effect.ensuring(restore(effect), Effect.sync(release)))
+      ),
+    inFlight: Effect.sync(() => running)
+  }
+})
