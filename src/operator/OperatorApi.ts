@@ -15,7 +15,7 @@ import * as FactsHandlers from "./FactsHandlers.js"
 import { hostGuard } from "./HostGuard.js"
 import * as ModulesHandlers from "./ModulesHandlers.js"
 import { baseUrl, type ListenAddress, type OperatorConfig } from "./OperatorConfig.js"
-import { guardResponse, ROUTES, RouteNotFound } from "./OperatorErrors.js"
+import { guardResponse, NoSuchRoute, ROUTES } from "./OperatorErrors.js"
 import { OperatorHttpApi } from "./OperatorHttpApi.js"
 import * as OperatorToken from "./OperatorToken.js"
 import { originGuard } from "./OriginGuard.js"
@@ -60,7 +60,8 @@ export const listenLayer = (listen: ListenAddress): Layer.Layer<HttpServer.HttpS
     Layer.mapError(listenFailed(listen))
   )
 
-const isRouteNotFound = (failure: unknown): boolean =>
+// The platform router's miss (`HttpServerError.RouteNotFound`).
+const isRouteNotFound = (failure: unknown): failure is HttpServerError.RouteNotFound =>
   typeof failure === "object" && failure !== null && "_tag" in failure && failure._tag === "RouteNotFound"
 
 // The router's own miss is not an API error: answer it in the API's error shape too.
@@ -68,7 +69,11 @@ const routeNotFoundAsJson = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<
   Effect.catchAllCause(app, (cause) => {
     const failure: Option.Option<unknown> = Cause.failureOption(cause)
     return Option.isSome(failure) && isRouteNotFound(failure.value)
-      ? guardResponse(new RouteNotFound({ message: `no such route. The API takes: ${ROUTES.join("; ")}` }))
+      ? guardResponse(
+        new NoSuchRoute({
+          message: `no route ${failure.value.request.method} ${failure.value.request.url}. The API takes: ${ROUTES.join("; ")}`
+        })
+      )
       : Effect.failCause(cause)
   })
 

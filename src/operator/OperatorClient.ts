@@ -13,7 +13,7 @@ import type {
   MalformedJson,
   ModuleNotFound,
   PayloadTooLarge,
-  RouteNotFound,
+  NoSuchRoute,
   Unauthorized,
   UnsupportedMediaType
 } from "./OperatorErrors.js"
@@ -85,7 +85,7 @@ type ApiFailure =
   | PayloadTooLarge
   | UnsupportedMediaType
   | MalformedJson
-  | RouteNotFound
+  | NoSuchRoute
   | HttpApiError.HttpApiDecodeError
 
 type CallFailure = ApiFailure | HttpClientError.HttpClientError | ParseResult.ParseError | Cause.TimeoutException
@@ -93,7 +93,7 @@ type CallFailure = ApiFailure | HttpClientError.HttpClientError | ParseResult.Pa
 const statusOf = (error: ApiFailure): number => {
   switch (error._tag) {
     case "UnknownModule":
-    case "RouteNotFound":
+    case "NoSuchRoute":
       return 404
     case "Unauthorized":
       return 401

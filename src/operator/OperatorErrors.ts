@@ -48,8 +48,8 @@ export class MalformedJson extends Schema.TaggedError<MalformedJson>()(
 ) {}
 
 /** 404: no route of the API matches the method and path. */
-export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()(
-  "RouteNotFound",
+export class NoSuchRoute extends Schema.TaggedError<NoSuchRoute>()(
+  "NoSuchRoute",
   { message: Schema.String },
   HttpApiSchema.annotations({ status: 404 })
 ) {}
@@ -64,9 +64,9 @@ export const ROUTES: ReadonlyArray<string> = [
 ]
 
 /** The errors guards answer with before a request reaches the API. */
-export type GuardError = Forbidden | PayloadTooLarge | UnsupportedMediaType | MalformedJson | RouteNotFound
+export type GuardError = Forbidden | PayloadTooLarge | UnsupportedMediaType | MalformedJson | NoSuchRoute
 
-const GuardError = Schema.Union(Forbidden, PayloadTooLarge, UnsupportedMediaType, MalformedJson, RouteNotFound)
+const GuardError = Schema.Union(Forbidden, PayloadTooLarge, UnsupportedMediaType, MalformedJson, NoSuchRoute)
 
 const statusOf = (error: GuardError): number => {
   switch (error._tag) {
@@ -78,7 +78,7 @@ const statusOf = (error: GuardError): number => {
       return 415
     case "MalformedJson":
       return 400
-    case "RouteNotFound":
+    case "NoSuchRoute":
       return 404
   }
 }

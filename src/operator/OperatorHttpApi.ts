@@ -6,7 +6,7 @@
 import { HttpApi } from "@effect/platform"
 import { FactsApi } from "./FactsApi.js"
 import { ModulesApi } from "./ModulesApi.js"
-import { Forbidden, MalformedJson, PayloadTooLarge, RouteNotFound, UnsupportedMediaType } from "./OperatorErrors.js"
+import { Forbidden, MalformedJson, PayloadTooLarge, NoSuchRoute, UnsupportedMediaType } from "./OperatorErrors.js"
 import { TokenAuth } from "./TokenAuth.js"
 import { TracesApi } from "./TracesApi.js"
 
@@ -19,6 +19,6 @@ export class OperatorHttpApi extends HttpApi.make("operator")
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)
   .addError(MalformedJson)
-  .addError(RouteNotFound)
+  .addError(NoSuchRoute)
   .middleware(TokenAuth)
 {}
