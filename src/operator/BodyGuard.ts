@@ -1,7 +1,7 @@
 /**
  * Bounds what a request body may be before any handler sees it: 413 above `MAX_BODY_BYTES`
- * (refused on its Content-Length without reading it; a chunked body is cut at the limit), 415
- * when it is not `application/json`, 400 when it is not JSON.
+ * (refused on its Content-Length without reading it; a chunked body without one is cut at the
+ * limit and its connection closed), 415 when it is not `application/json`, 400 when it is not JSON.
  */
 import { HttpIncomingMessage, HttpMiddleware, HttpServerRequest } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
@@ -42,6 +42,7 @@ export const bodyGuard = HttpMiddleware.make((app) =>
       HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
       Effect.either
     )
+    // Past the limit the platform has already closed the connection; a read that broke is answered alike.
     if (text._tag === "Left") return yield* tooLarge()
     const parsed = yield* Effect.either(decodeJson(text.right))
     if (parsed._tag === "Left") {
