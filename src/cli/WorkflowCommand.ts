@@ -13,7 +13,7 @@ import { Console, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import { packageRoot } from "../config/Bundled.js"
 import { ConfigInvalid, ConfigUnreadable } from "../config/ConfigError.js"
 import { decodeNodeConfig } from "../config/ConfigLoader.js"
-import { type JsonObject, parseJsonObject, parseJsonText } from "../contract/Json.js"
+import { type JsonObject, JsonObject as JsonObjectSchema, parseJsonObject, parseJsonText } from "../contract/Json.js"
 import * as Exchange from "../node/Exchange.js"
 import { splitDocument } from "../exchange/ExchangeConfig.js"
 import { OfferCatalog } from "../exchange/OfferCatalog.js"
@@ -74,7 +74,8 @@ export interface WorkflowRunArgs {
   readonly template: string
   readonly config: Option.Option<string>
   readonly json: boolean
-  readonly params: Option.Option<string>
+  /** Template params: JSON text (parsed here), or already parsed (the command's option decodes it). */
+  readonly params: Option.Option<string | JsonObject>
   /** A stored run to resume; an unknown id is an error (`UnknownRun`). */
   readonly runId: Option.Option<string>
   /** The id of a new run (generated when absent). */
@@ -175,7 +176,7 @@ export const workflowRun = Effect.fn("WorkflowCommand.run")(function*(args: Work
   const { template } = yield* loadTemplate(args.template)
   const params = yield* Option.match(args.params, {
     onNone: () => Effect.succeed<JsonObject>({}),
-    onSome: (text) => Either.match(parseJsonObject(text), { onLeft: (reason) => Effect.fail(new ParamsUnreadable({ reason })), onRight: Effect.succeed })
+    onSome: (given) => typeof given !== "string" ? Effect.succeed(given) : Either.match(parseJsonObject(given), { onLeft: (reason) => Effect.fail(new ParamsUnreadable({ reason })), onRight: Effect.succeed })
   })
   // Before any module starts: a mistyped id must not become a new run.
   if (Option.isSome(args.runId)) yield* requireStoredRun(config.node.data_dir, args.runId.value)
@@ -252,6 +253,7 @@ export const workflowRunCommand = Command.make(
     json: Options.boolean("json").pipe(Options.withDescription("print the run (state or failure) as JSON on stdout")),
     params: Options.text("params").pipe(
       Options.withDescription("template params as a JSON object, e.g. '{\"date\": \"2026-03-30\"}'"),
+      Options.withSchema(Schema.parseJson(JsonObjectSchema)),
       Options.optional
     ),
     runId: Options.text("run-id").pipe(
