@@ -42,8 +42,12 @@ export const bodyGuard = HttpMiddleware.make((app) =>
       HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
       Effect.either
     )
-    // Past the limit the platform has already closed the connection; a read that broke is answered alike.
-    if (text._tag === "Left") return yield* tooLarge()
+    // Past the limit the platform has already closed the connection; the answer is for the log.
+    if (text._tag === "Left") {
+      return yield* (length === undefined
+        ? tooLarge()
+        : guardResponse(new MalformedJson({ message: `the body could not be read: ${text.left.message}` })))
+    }
     const parsed = yield* Effect.either(decodeJson(text.right))
     if (parsed._tag === "Left") {
       return yield* guardResponse(new MalformedJson({ message: `the body is not JSON: ${parsed.left.message}` }))

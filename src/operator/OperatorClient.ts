@@ -17,6 +17,7 @@ import type {
   Unauthorized,
   UnsupportedMediaType
 } from "./OperatorErrors.js"
+import { ERROR_STATUS } from "./OperatorErrors.js"
 import { OperatorHttpApi } from "./OperatorHttpApi.js"
 
 /** Nothing answered at the operator address. */
@@ -90,25 +91,6 @@ type ApiFailure =
 
 type CallFailure = ApiFailure | HttpClientError.HttpClientError | ParseResult.ParseError | Cause.TimeoutException
 
-const statusOf = (error: ApiFailure): number => {
-  switch (error._tag) {
-    case "UnknownModule":
-    case "NoSuchRoute":
-      return 404
-    case "Unauthorized":
-      return 401
-    case "Forbidden":
-      return 403
-    case "PayloadTooLarge":
-      return 413
-    case "UnsupportedMediaType":
-      return 415
-    case "MalformedJson":
-    case "HttpApiDecodeError":
-      return 400
-  }
-}
-
 const classify = (url: string, timeout: Duration.Duration) => (error: CallFailure): OperatorClientError => {
   switch (error._tag) {
     case "TimeoutException":
@@ -120,7 +102,7 @@ const classify = (url: string, timeout: Duration.Duration) => (error: CallFailur
     case "ParseError":
       return new OperatorRequestFailed({ url, status: 0, error: "UnexpectedBody", detail: error.message })
     default:
-      return new OperatorRequestFailed({ url, status: statusOf(error), error: error._tag, detail: error.message })
+      return new OperatorRequestFailed({ url, status: ERROR_STATUS[error._tag], error: error._tag, detail: error.message })
   }
 }
 
