@@ -124,7 +124,9 @@ export { CallPolicies } from "./resilience/CallPolicies.js"
 export * as OperatorApi from "./operator/OperatorApi.js"
 export { OperatorServer } from "./operator/OperatorApi.js"
 export { ListenAddress, OperatorConfig } from "./operator/OperatorConfig.js"
-export { makeOperatorClient, OperatorRequestFailed, OperatorUnreachable } from "./operator/OperatorClient.js"
+export { makeOperatorClient, OperatorRequestFailed, OperatorTimedOut, OperatorUnreachable } from "./operator/OperatorClient.js"
+export { OperatorHttpApi } from "./operator/OperatorHttpApi.js"
+export * as OperatorToken from "./operator/OperatorToken.js"
 
 // Supervision
 export {

@@ -5,9 +5,9 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { Console, Effect, Either, Option, Schema } from "effect"
+import { Console, Duration, Effect, Either, Option, Schema } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
-import { isJsonObject, type JsonObject } from "../contract/Json.js"
+import { isJsonObject, type JsonObject, parseJsonText } from "../contract/Json.js"
 import { parseMillis } from "../contract/DurationString.js"
 import * as ChainRunner from "../middleware/ChainRunner.js"
 import { ChainResult } from "../middleware/ChainTrace.js"
@@ -47,6 +47,18 @@ export class ChainNotPassed extends Schema.TaggedError<ChainNotPassed>()("ChainN
   }
 }
 
+/** `--deadline` passed before the command finished; everything it started was stopped. */
+export class HookRunDeadlineExceeded extends Schema.TaggedError<HookRunDeadlineExceeded>()("HookRunDeadlineExceeded", {
+  hook: Schema.String,
+  deadline_ms: Schema.Int
+}) {
+  override get message(): string {
+    return `hook run ${this.hook}: --deadline ${this.deadline_ms} ms passed before the chain finished (modules may ` +
+      `still have been starting: the log above says which); everything started was stopped. Raise --deadline or ` +
+      `fix the slow module`
+  }
+}
+
 /** Reads `--payload`: inline JSON, or `@path` to a JSON file. */
 export const readPayload = (text: string) =>
   Effect.gen(function*() {
@@ -56,7 +68,7 @@ export const readPayload = (text: string) =>
         Effect.mapError((error) => new PayloadUnreadable({ source, reason: error.message }))
       )
       : text
-    const parsed = Either.try({ try: (): unknown => JSON.parse(raw), catch: (error) => String(error) })
+    const parsed = parseJsonText(raw)
     if (Either.isLeft(parsed)) return yield* new PayloadUnreadable({ source, reason: `not JSON (${parsed.left})` })
     if (!isJsonObject(parsed.right)) return yield* new PayloadUnreadable({ source, reason: "not a JSON object" })
     const payload: JsonObject = parsed.right
@@ -85,6 +97,14 @@ export const runHookOnce = (args: {
       Effect.provide(
         OrbiplexNode.layer(config)
       ),
+      // The deadline bounds the whole run, module starts included, not just the chain.
+      (run) =>
+        args.deadlineMs === undefined
+          ? run
+          : Effect.timeoutFail(run, {
+            duration: Duration.millis(args.deadlineMs),
+            onTimeout: () => new HookRunDeadlineExceeded({ hook: args.hook, deadline_ms: args.deadlineMs ?? 0 })
+          }),
       Effect.provide(OrbiplexNode.logLevelLayer(config.node.log_level))
     )
     yield* Console.log(JSON.stringify(Schema.encodeSync(ChainResult)(result), null, 2))
@@ -111,7 +131,7 @@ const run = Command.make(
       Options.optional
     ),
     deadline: Options.text("deadline").pipe(
-      Options.withDescription("a bound on the whole chain, e.g. \"10s\" (each executor also has its hook's deadline)"),
+      Options.withDescription("a bound on the whole command, module starts included, e.g. \"10s\" (each executor also has its hook's deadline)"),
       Options.optional
     )
   },

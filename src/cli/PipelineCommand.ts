@@ -6,6 +6,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Layer, type Option, Schema } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
+import { type Json, JsonFromString, parseJsonText } from "../contract/Json.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import { PipelineFailed } from "../pipeline/Execute.js"
 import * as PipelineNode from "../node/PipelineNode.js"
@@ -29,16 +30,17 @@ export class PipelineInputNotJson extends Schema.TaggedError<PipelineInputNotJso
 export interface PipelineRunArgs {
   readonly config: Option.Option<string>
   readonly name: string
-  readonly input: string
+  /** The inputs: JSON text (parsed here), or already parsed (the command's option decodes it). */
+  readonly input: string | Json
 }
 
 /** Loads the config, runs the pipeline and returns the printed JSON with the run; the node is stopped after. */
 export const pipelineRun = Effect.fn("PipelineCommand.run")(function*(args: PipelineRunArgs) {
   const file = yield* resolveConfigFile(args.config)
-  const input = yield* Either.match(
-    Either.try({ try: (): unknown => JSON.parse(args.input), catch: (e) => (e instanceof Error ? e.message : String(e)) }),
-    { onLeft: (reason) => Effect.fail(new PipelineInputNotJson({ input: args.input, reason })), onRight: Effect.succeed }
-  )
+  const input = typeof args.input !== "string" ? args.input : yield* Either.match(parseJsonText(args.input), {
+    onLeft: (reason) => Effect.fail(new PipelineInputNotJson({ input: String(args.input), reason })),
+    onRight: Effect.succeed
+  })
   const config = yield* loadNodeConfig(file)
   const setup = yield* PipelineNode.setupFromConfig(file, config)
   const layer = PipelineNode.layer(setup).pipe(Layer.provide(LifecycleLog.layer))
@@ -69,7 +71,8 @@ export const pipelineRunCommand = Command.make(
     input: Options.text("input").pipe(
       Options.withAlias("i"),
       Options.withDescription("the pipeline inputs as a JSON object, e.g. '{\"text\":\"hello\"}'"),
-      Options.withDefault("{}")
+      Options.withSchema(JsonFromString),
+      Options.withDefault<Json>({})
     )
   },
   pipelineRunHandler

@@ -1,29 +1,57 @@
 /**
- * `orbiplex start`: load the config, supervise its modules until Ctrl+C / SIGTERM, then stop them
- * in reverse order, each within its grace.
+ * `orbiplex start`: check the config (the same check as `validate`: nothing starts when it finds a
+ * problem), supervise its modules until Ctrl+C / SIGTERM, then stop them in reverse order, each
+ * within its grace. The operator API is bound before any module is spawned and answers while they
+ * start; the command waits for the modules only to log its summary.
  */
 import { Command } from "@effect/cli"
-import { Effect, Layer } from "effect"
-import { loadNodeConfig } from "../config/ConfigLoader.js"
+import { Context, Effect, Layer } from "effect"
 import { enabledModules } from "../config/NodeConfig.js"
-import * as OperatorApi from "../operator/OperatorApi.js"
-import * as OrbiplexNode from "../node/OrbiplexNode.js"
+import type { ModuleStatus } from "../contract/ModuleStatus.js"
 import * as NodeRoot from "../node/NodeRoot.js"
+import * as OrbiplexNode from "../node/OrbiplexNode.js"
+import * as OperatorApi from "../operator/OperatorApi.js"
+import { isServing, Supervisor } from "../supervisor/Supervisor.js"
+import { checkConfig } from "./ConfigCheck.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
+
+/** Waits until every module serves or has given up (failed, stopped). */
+const awaitSettled = (supervisor: Supervisor["Type"]): Effect.Effect<ReadonlyArray<ModuleStatus>> =>
+  Effect.forEach(supervisor.ids, (id) =>
+    supervisor.awaitStatus(id, (status) =>
+      isServing(status.state) || status.state === "failed" || status.state === "stopped"
+    ).pipe(Effect.orDie))
+
+/** The line `start` logs once every module has settled. */
+export const summaryLine = (nodeId: string, statuses: ReadonlyArray<ModuleStatus>): string => {
+  const serving = statuses.filter((status) => isServing(status.state))
+  const others = statuses.filter((status) => !isServing(status.state))
+  return `orbiplex node ${nodeId}: ${serving.length} of ${statuses.length} module(s) serving` +
+    (others.length === 0
+      ? ""
+      : `; not serving: ${others.map((status) => `${status.executor_id} ${status.state}${status.last_error === undefined ? "" : ` (${status.last_error})`}`).join("; ")}`)
+}
 
 /** The start command. */
 export const startCommand = Command.make("start", { config: configOption }, ({ config }) =>
   Effect.gen(function*() {
     const file = yield* resolveConfigFile(config)
-    const nodeConfig = yield* loadNodeConfig(file)
+    const nodeConfig = yield* checkConfig(file)
     const modules = enabledModules(nodeConfig)
     yield* Effect.logInfo(
       `orbiplex node ${nodeConfig.node.id} starting ${modules.length} module(s) from ${file}: ` +
         (modules.map((entry) => entry.component_id).join(", ") || "(none)")
     )
-    // The operator API (when `operator.listen` is set) serves over the node's own services.
-    const served = NodeRoot.layerWithOperator(file, nodeConfig, (node) => OperatorApi.withOperatorApi(nodeConfig.operator, node))
-    return yield* Layer.launch(served).pipe(
-      Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level))
-    )
+    // The base (supervision, chains) first; the layers above it (the exchange publishes offers through
+    // the modules, providers start) beside the operator API, so the API serves while they wait for modules.
+    const served = NodeRoot.layerWithOperator(file, nodeConfig, (node, above) =>
+      OperatorApi.withOperatorApi({ operator: nodeConfig.operator, dataDir: nodeConfig.node.data_dir }, node, above))
+    return yield* Effect.scoped(
+      Effect.gen(function*() {
+        const context = yield* Layer.build(served)
+        const statuses = yield* awaitSettled(Context.get(context, Supervisor))
+        yield* Effect.logInfo(summaryLine(nodeConfig.node.id, statuses))
+        return yield* Effect.never
+      })
+    ).pipe(Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level)))
   })).pipe(Command.withDescription("run the node: supervise the configured modules until interrupted"))

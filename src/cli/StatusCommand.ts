@@ -5,17 +5,32 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Config, Console, Effect } from "effect"
+import { Config, Console, Effect, Option } from "effect"
 import type { ModuleStatus } from "../contract/ModuleStatus.js"
-import { makeOperatorClient, parseOperatorAddress } from "../operator/OperatorClient.js"
-import { baseUrl, DEFAULT_OPERATOR_ADDRESS } from "../operator/OperatorConfig.js"
+import { makeOperatorClient } from "../operator/OperatorClient.js"
+import { DEFAULT_OPERATOR_ADDRESS } from "../operator/OperatorConfig.js"
+import { TOKEN_ENV, TOKEN_FILE } from "../operator/OperatorToken.js"
+import { configOption } from "./ConfigFile.js"
+import { resolveTarget } from "./OperatorTarget.js"
 
-/** `--operator host:port`, falling back to `ORBIPLEX_OPERATOR`, then 127.0.0.1:7070. */
+/** `--operator host:port`, falling back to `ORBIPLEX_OPERATOR`, then the config's `operator.listen`, then 127.0.0.1:7070. */
 export const operatorOption = Options.text("operator").pipe(
-  Options.withDescription(`the node's operator API address (loopback host:port); defaults to $ORBIPLEX_OPERATOR, then ${DEFAULT_OPERATOR_ADDRESS}`),
+  Options.withDescription(
+    `the node's operator API address (loopback host:port); defaults to $ORBIPLEX_OPERATOR, then the config's ` +
+      `operator.listen, then ${DEFAULT_OPERATOR_ADDRESS}`
+  ),
   Options.withFallbackConfig(Config.string("ORBIPLEX_OPERATOR")),
-  Options.withDefault(DEFAULT_OPERATOR_ADDRESS)
+  Options.optional
 )
+
+/** What `status` and `module` are given to find the node: its address and its config (for the token). */
+export interface TargetArgs {
+  readonly operator?: Option.Option<string> | string
+  readonly config?: Option.Option<string> | string
+}
+
+const optionOf = (value: Option.Option<string> | string | undefined): Option.Option<string> =>
+  value === undefined ? Option.none() : typeof value === "string" ? Option.some(value) : value
 
 const COLUMNS = ["ID", "STATE", "PID", "VERSION", "RESTARTS", "SINCE"] as const
 
@@ -40,29 +55,35 @@ export const formatStatusTable = (modules: ReadonlyArray<ModuleStatus>): Readonl
   return errors.length === 0 ? lines : [...lines, "", ...errors]
 }
 
-const clientAt = (operator: string) =>
-  Effect.flatMap(parseOperatorAddress(operator), (address) => makeOperatorClient(baseUrl(address)))
+const clientFor = (args: TargetArgs) =>
+  Effect.flatMap(
+    resolveTarget({ operator: optionOf(args.operator), config: optionOf(args.config) }),
+    (target) => makeOperatorClient(target.url, target.token)
+  )
 
 /** Prints the module table of the node at `operator`. */
-export const statusHandler = (args: { readonly operator: string }) =>
+export const statusHandler = (args: TargetArgs) =>
   Effect.gen(function*() {
-    const client = yield* clientAt(args.operator)
+    const client = yield* clientFor(args)
     const modules = yield* client.list
     for (const line of formatStatusTable(modules)) yield* Console.log(line)
   }).pipe(Effect.provide(NodeHttpClient.layerUndici))
 
 /** `orbiplex status`. */
-export const statusCommand = Command.make("status", { operator: operatorOption }, statusHandler).pipe(
-  Command.withDescription("print every module of a running node (id, state, pid, version, restarts, since) from its operator API")
+export const statusCommand = Command.make("status", { operator: operatorOption, config: configOption }, statusHandler).pipe(
+  Command.withDescription(
+    "print every module of a running node (id, state, pid, version, restarts, since) from its operator API; " +
+      `the token is read from the config's data_dir/${TOKEN_FILE}, or from $${TOKEN_ENV}`
+  )
 )
 
 const actionArg = Args.choice([["start", "start"], ["stop", "stop"], ["restart", "restart"]] as const, { name: "action" })
 const idArg = Args.text({ name: "id" }).pipe(Args.withDescription("the module's executor id (see `orbiplex status`)"))
 
 /** Runs one action on one module and prints its status afterwards. */
-export const moduleHandler = (args: { readonly operator: string; readonly action: "start" | "stop" | "restart"; readonly id: string }) =>
+export const moduleHandler = (args: TargetArgs & { readonly action: "start" | "stop" | "restart"; readonly id: string }) =>
   Effect.gen(function*() {
-    const client = yield* clientAt(args.operator)
+    const client = yield* clientFor(args)
     const status = yield* client.act(args.id, args.action)
     for (const line of formatStatusTable([status])) yield* Console.log(line)
   }).pipe(Effect.provide(NodeHttpClient.layerUndici))
@@ -70,7 +91,7 @@ export const moduleHandler = (args: { readonly operator: string; readonly action
 /** `orbiplex module <start|stop|restart> <id>`. */
 export const moduleCommand = Command.make(
   "module",
-  { operator: operatorOption, action: actionArg, id: idArg },
+  { operator: operatorOption, config: configOption, action: actionArg, id: idArg },
   moduleHandler
 ).pipe(
   Command.withDescription("start, stop or restart one module of a running node through its operator API; start/restart wait until it serves or fails")

@@ -12,12 +12,13 @@ import { Console, Effect, Either, Option, Schema, Stream } from "effect"
 import { packageRoot } from "../config/Bundled.js"
 import { ConfigInvalid, ConfigUnreadable } from "../config/ConfigError.js"
 import { decodeNodeConfig } from "../config/ConfigLoader.js"
-import { isJsonObject, type JsonObject } from "../contract/Json.js"
+import { type JsonObject, JsonObject as JsonObjectSchema, parseJsonObject, parseJsonText } from "../contract/Json.js"
 import * as NodeRoot from "../node/NodeRoot.js"
 import { splitDocument } from "../exchange/ExchangeConfig.js"
 import { OfferCatalog } from "../exchange/OfferCatalog.js"
 import type { RunOutcome } from "../workflow/WorkflowRun.js"
 import { WorkflowRunner } from "../workflow/WorkflowRunner.js"
+import * as WorkflowStore from "../workflow/WorkflowStore.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import { factLine, LifecycleLog } from "../supervisor/LifecycleLog.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
@@ -41,6 +42,19 @@ export class ParamsUnreadable extends Schema.TaggedError<ParamsUnreadable>()("Pa
   }
 }
 
+/** `--run-id` names no stored run: a typo must not start a new (paid) run. */
+export class UnknownRun extends Schema.TaggedError<UnknownRun>()("UnknownRun", {
+  run_id: Schema.String,
+  folder: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `no stored workflow run ${JSON.stringify(this.run_id)} in ${this.folder}; --run-id resumes a stored run. ` +
+      `Known runs: ${this.known.join(", ") || "(none)"}. To start a new run leave --run-id out ` +
+      `(--new-run-id names it)`
+  }
+}
+
 /** The run ended without completing (failed or suspended); its lines and file say why. */
 export class WorkflowNotCompleted extends Schema.TaggedError<WorkflowNotCompleted>()("WorkflowNotCompleted", {
   run_id: Schema.String,
@@ -59,8 +73,12 @@ export interface WorkflowRunArgs {
   readonly template: string
   readonly config: Option.Option<string>
   readonly json: boolean
-  readonly params: Option.Option<string>
+  /** Template params: JSON text (parsed here), or already parsed (the command's option decodes it). */
+  readonly params: Option.Option<string | JsonObject>
+  /** A stored run to resume; an unknown id is an error (`UnknownRun`). */
   readonly runId: Option.Option<string>
+  /** The id of a new run (generated when absent). */
+  readonly newRunId?: Option.Option<string>
 }
 
 /** Where the command writes: `out` is stdout, `err` is stderr (tests capture both). */
@@ -72,11 +90,15 @@ export interface Output {
 /** The process's stdout and stderr. */
 export const consoleOutput: Output = { out: (line) => Console.log(line), err: (line) => Console.error(line) }
 
-const parseObject = (text: string): Either.Either<JsonObject, string> =>
-  Either.flatMap(
-    Either.try({ try: (): unknown => JSON.parse(text), catch: (error) => (error instanceof Error ? error.message : String(error)) }),
-    (value) => (isJsonObject(value) ? Either.right(value) : Either.left("it is JSON but not an object"))
-  )
+/** Fails with `UnknownRun` (listing the stored runs) unless `runId` names a stored run. */
+export const requireStoredRun = Effect.fn("WorkflowCommand.requireStoredRun")(function*(dataDir: string, runId: string) {
+  const store = WorkflowStore.make(dataDir)
+  const folder = (yield* Path.Path).join(dataDir, "workflows")
+  const stored = yield* store.load(runId).pipe(Effect.orElseSucceed(() => Option.none()))
+  if (Option.isSome(stored)) return
+  const known = yield* store.list.pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+  return yield* new UnknownRun({ run_id: runId, folder, known })
+})
 
 /** Loads the node config and the exchange sections (`catalog`, `procurement`, `workflow`) of one file. */
 export const loadExchangeConfig = Effect.fn("WorkflowCommand.loadConfig")(function*(file: string) {
@@ -84,13 +106,10 @@ export const loadExchangeConfig = Effect.fn("WorkflowCommand.loadConfig")(functi
   const text = yield* fs.readFileString(file).pipe(
     Effect.mapError((error) => new ConfigUnreadable({ file, reason: `${error.message}. Check the path (--config or ORBIPLEX_CONFIG)` }))
   )
-  const document = yield* Either.match(
-    Either.try({ try: (): unknown => JSON.parse(text), catch: (error) => (error instanceof Error ? error.message : String(error)) }),
-    {
-      onLeft: (reason) => Effect.fail(new ConfigUnreadable({ file, reason: `not valid JSON (${reason}); fix the syntax` })),
-      onRight: Effect.succeed
-    }
-  )
+  const document = yield* Either.match(parseJsonText(text), {
+    onLeft: (reason) => Effect.fail(new ConfigUnreadable({ file, reason: `not valid JSON (${reason}); fix the syntax` })),
+    onRight: Effect.succeed
+  })
   const split = splitDocument(document)
   if (Either.isLeft(split)) return yield* new ConfigInvalid({ file, problems: [...split.left] })
   const config = yield* decodeNodeConfig(file, split.right.rest)
@@ -113,7 +132,7 @@ export const loadTemplate = Effect.fn("WorkflowCommand.loadTemplate")(function*(
   for (const candidate of candidates) {
     const text = yield* fs.readFileString(candidate).pipe(Effect.option)
     if (Option.isNone(text)) continue
-    return yield* Either.match(parseObject(text.value), {
+    return yield* Either.match(parseJsonObject(text.value), {
       onLeft: (reason) => Effect.fail(new TemplateUnreadable({ template: candidate, reason: `not a JSON object (${reason})` })),
       onRight: (json) => Effect.succeed({ file: candidate, template: json })
     })
@@ -156,8 +175,10 @@ export const workflowRun = Effect.fn("WorkflowCommand.run")(function*(args: Work
   const { template } = yield* loadTemplate(args.template)
   const params = yield* Option.match(args.params, {
     onNone: () => Effect.succeed<JsonObject>({}),
-    onSome: (text) => Either.match(parseObject(text), { onLeft: (reason) => Effect.fail(new ParamsUnreadable({ reason })), onRight: Effect.succeed })
+    onSome: (given) => typeof given !== "string" ? Effect.succeed(given) : Either.match(parseJsonObject(given), { onLeft: (reason) => Effect.fail(new ParamsUnreadable({ reason })), onRight: Effect.succeed })
   })
+  // Before any module starts: a mistyped id must not become a new run.
+  if (Option.isSome(args.runId)) yield* requireStoredRun(config.node.data_dir, args.runId.value)
   const print = args.json ? output.err : output.out
   const phases = phaseOrder(template)
   const layer = NodeRoot.layerExchange(config, { exchange: settings })
@@ -190,7 +211,10 @@ export const workflowRun = Effect.fn("WorkflowCommand.run")(function*(args: Work
       const existing = Option.isSome(args.runId) ? yield* runner.load(args.runId.value) : Option.none()
       return Option.isSome(existing)
         ? yield* runner.resume(existing.value.run_id, { onEvent })
-        : yield* runner.start({ template, params, ...Option.match(args.runId, { onNone: () => ({}), onSome: (runId) => ({ runId }) }) }, { onEvent })
+        : yield* runner.start(
+          { template, params, ...Option.match(args.newRunId ?? Option.none(), { onNone: () => ({}), onSome: (runId) => ({ runId }) }) },
+          { onEvent }
+        )
     }).pipe(Effect.provide(layer))
   ).pipe(Effect.provide(OrbiplexNode.logLevelLayer(config.node.log_level)))
   const runFile = (yield* Path.Path).join(config.node.data_dir, "workflows", `${outcome.run_id}.json`)
@@ -225,10 +249,15 @@ export const workflowRunCommand = Command.make(
     json: Options.boolean("json").pipe(Options.withDescription("print the run (state or failure) as JSON on stdout")),
     params: Options.text("params").pipe(
       Options.withDescription("template params as a JSON object, e.g. '{\"date\": \"2026-03-30\"}'"),
+      Options.withSchema(Schema.parseJson(JsonObjectSchema)),
       Options.optional
     ),
     runId: Options.text("run-id").pipe(
-      Options.withDescription("the run id; if a stored run has it and has not ended, it is resumed"),
+      Options.withDescription("resume the stored run with this id (an unknown id is an error that lists the stored runs)"),
+      Options.optional
+    ),
+    newRunId: Options.text("new-run-id").pipe(
+      Options.withDescription("the id of a new run (generated when absent)"),
       Options.optional
     )
   },

@@ -5,7 +5,7 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Either, Schema } from "effect"
-import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
+import { isJsonObject, type Json, type JsonObject, parseJsonText } from "../contract/Json.js"
 import { Launch, ModuleEntry } from "../contract/ModuleEntry.js"
 import { Problem, problemsOf } from "../contract/Problems.js"
 import { type BundledManifest, loadManifest } from "./Bundled.js"
@@ -50,7 +50,8 @@ const expandBundled = (
   })
 }
 
-const resolveLaunch = (launch: Launch, base: string, path: Path.Path): Launch =>
+/** A launch with its executable and cwd resolved against `base` (the config file's folder). */
+export const resolveLaunch = (launch: Launch, base: string, path: Path.Path): Launch =>
   new Launch({
     ...launch,
     executable: path.isAbsolute(launch.executable) ? launch.executable : path.resolve(base, launch.executable),
@@ -119,8 +120,9 @@ export const decodeNodeConfig = Effect.fn("ConfigLoader.decode")(function*(file:
   })
 })
 
-/** Reads and decodes a node config file; relative paths resolve against its folder. */
-export const loadNodeConfig = Effect.fn("ConfigLoader.load")(function*(file: string) {
+
+/** Reads a node config file and parses its JSON (not yet decoded). */
+export const readConfigDocument = Effect.fn("ConfigLoader.read")(function*(file: string) {
   const fs = yield* FileSystem.FileSystem
   const text = yield* fs.readFileString(file).pipe(
     Effect.mapError((error) =>
@@ -130,13 +132,14 @@ export const loadNodeConfig = Effect.fn("ConfigLoader.load")(function*(file: str
       })
     )
   )
-  const document = yield* Effect.try({
-    try: (): unknown => JSON.parse(text),
-    catch: (error) =>
-      new ConfigUnreadable({
-        file,
-        reason: `not valid JSON (${error instanceof Error ? error.message : String(error)}); fix the syntax`
-      })
+  return yield* Either.match(parseJsonText(text), {
+    onLeft: (reason) => Effect.fail(new ConfigUnreadable({ file, reason: `not valid JSON (${reason}); fix the syntax` })),
+    onRight: Effect.succeed
   })
+})
+
+/** Reads and decodes a node config file; relative paths resolve against its folder. */
+export const loadNodeConfig = Effect.fn("ConfigLoader.load")(function*(file: string) {
+  const document = yield* readConfigDocument(file)
   return yield* decodeNodeConfig(file, document)
 })

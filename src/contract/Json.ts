@@ -5,7 +5,7 @@
  *
  * Values are checked in place and never copied, so treat them as immutable.
  */
-import { type FastCheck, Schema } from "effect"
+import { Either, type FastCheck, ParseResult, Schema } from "effect"
 
 /** A JSON value as `JSON.parse` produces it. */
 export type Json = null | boolean | number | string | JsonArray | JsonObject
@@ -110,3 +110,20 @@ export const JsonObject: Schema.Schema<JsonObject> = Schema.declare(isJsonObject
   arbitrary: () => (fc) => fc.dictionary(arbitraryKey(fc), arbitraryJson(fc, 3), { maxKeys: 5, noNullPrototype: true }),
   equivalence: () => equals
 })
+
+/** JSON text ⇄ a `Json` value (`Schema.parseJson` checked against `Json`). */
+export const JsonFromString: Schema.Schema<Json, string> = Schema.parseJson(Json)
+
+const decodeJsonText = Schema.decodeEither(JsonFromString)
+
+/** The first issue of a parse error, without the tree around it (for one-line messages). */
+export const firstIssue = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.message ?? error.message
+
+/** Parses JSON text; the error is the parser's own one-line reason. The one helper every JSON text site uses. */
+export const parseJsonText = (text: string): Either.Either<Json, string> => Either.mapLeft(decodeJsonText(text), firstIssue)
+
+/** Parses JSON text that must be an object. */
+export const parseJsonObject = (text: string): Either.Either<JsonObject, string> =>
+  Either.flatMap(parseJsonText(text), (value) =>
+    isJsonObject(value) ? Either.right(value) : Either.left("it is JSON but not an object"))

@@ -68,22 +68,37 @@ export type ExchangeNodeServices =
   | Capabilities
   | Exchange.ExchangeServices
 
+/** Supervision and the chain core: what the operator API reads, and what everything else builds on. */
+export type BaseServices = OrbiplexNode.SupervisionServices | ChainStack.CoreServices
+
+/** Supervision and the chain core (its `IntentHost` port bound later, by the capability registry). */
+export const layerBase = (
+  config: NodeConfig,
+  options: NodeOptions = {}
+): Layer.Layer<BaseServices, never, HttpClient.HttpClient> =>
+  // The loader already refused a config whose hooks do not compile, so a failure here is a defect.
+  ChainStack.layerCore(featuresOf(config, options).chains).pipe(
+    Layer.orDie,
+    Layer.provideMerge(OrbiplexNode.layerSupervisionWithoutHttp(config))
+  )
+
+/** Capabilities, exchange and workflows over the base; building it waits for the Dators (offers are published). */
+export const layerExchangeAbove = (
+  config: NodeConfig,
+  options: NodeOptions = {}
+): Layer.Layer<Capabilities | Exchange.ExchangeServices, IdentityUnavailable, BaseServices | HttpClient.HttpClient> => {
+  const features = featuresOf(config, options)
+  const services = NodeCapabilities.layer(features.capabilities).pipe(Layer.provideMerge(Exchange.layer(features.exchange)))
+  // Built after (over) the registry: publishing runs chains whose intents need it bound.
+  return OfferPublisher.layerStartup(features.exchange.catalog).pipe(Layer.provideMerge(services))
+}
+
 /** Supervision, chains, every capability, exchange and workflows, over a caller-provided HTTP client. */
 export const layerExchangeWithoutHttp = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<ExchangeNodeServices, IdentityUnavailable, HttpClient.HttpClient> => {
-  const features = featuresOf(config, options)
-  // The loader already refused a config whose hooks do not compile, so a failure here is a defect.
-  const core = ChainStack.layerCore(features.chains).pipe(Layer.orDie)
-  const services = NodeCapabilities.layer(features.capabilities).pipe(
-    Layer.provideMerge(Exchange.layer(features.exchange)),
-    Layer.provideMerge(core),
-    Layer.provideMerge(OrbiplexNode.layerSupervisionWithoutHttp(config))
-  )
-  // Built after (over) the registry: publishing runs chains whose intents need it bound.
-  return OfferPublisher.layerStartup(features.exchange.catalog).pipe(Layer.provideMerge(services))
-}
+): Layer.Layer<ExchangeNodeServices, IdentityUnavailable, HttpClient.HttpClient> =>
+  layerExchangeAbove(config, options).pipe(Layer.provideMerge(layerBase(config, options)))
 
 /** `layerExchangeWithoutHttp` with the keep-alive pool (`orbiplex workflow run`). */
 export const layerExchange = (
@@ -98,28 +113,44 @@ export type Services = ExchangeNodeServices | PipelineNode.PipelineServices
 /** Why it may not start. */
 export type StartError = IdentityUnavailable | PipelineNode.PipelineStartError | ProvidersInvalid
 
+/** What runs above the base: capabilities, exchange, workflows, providers and pipelines. */
+export type AboveServices = Capabilities | Exchange.ExchangeServices | PipelineNode.PipelineServices
+
+/** Everything above the base, for the config read from `file` (provider paths resolve against its folder). */
+export const layerAbove = (
+  file: string,
+  config: NodeConfig,
+  options: NodeOptions = {}
+): Layer.Layer<AboveServices, StartError, BaseServices | HttpClient.HttpClient | Path.Path | FileSystem.FileSystem> =>
+  // Providers and pipelines run beside the supervised modules and share their lifecycle log.
+  Layer.merge(layerExchangeAbove(config, options), PipelineNode.layerConfig(file, config))
+
 /**
- * What `orbiplex start` runs for the config read from `file` (provider paths resolve against its
- * folder), without the operator API: supervision, chains, capabilities, exchange, providers, pipelines.
+ * What `orbiplex start` runs for the config read from `file`, without the operator API: supervision,
+ * chains, capabilities, exchange, providers, pipelines.
  */
 export const layer = (
   file: string,
   config: NodeConfig,
   options: NodeOptions = {}
 ): Layer.Layer<Services, StartError, Path.Path | FileSystem.FileSystem> =>
-  // Providers and pipelines run beside the supervised modules and share their lifecycle log.
-  PipelineNode.layerConfig(file, config).pipe(Layer.provideMerge(layerExchange(config, options)))
+  layerAbove(file, config, options).pipe(
+    Layer.provideMerge(layerBase(config, options)),
+    Layer.provide(NodeHttpClient.layerUndici)
+  )
 
 /**
- * Exactly what `orbiplex start` runs: `layer` with an operator front composed over it. `operator`
- * wraps the node (so it may bind its socket before anything is spawned), e.g.
- * `(node) => OperatorApi.withOperatorApi(config.operator, node)`.
+ * Exactly what `orbiplex start` runs: the base, the layers above it, and an operator front composed
+ * over both. `operator` gets them apart so it can serve as soon as the base is up while the layers
+ * above still wait for modules, e.g. `(node, above) => OperatorApi.withOperatorApi(settings, node, above)`.
  */
 export const layerWithOperator = <ROut, E, RIn>(
   file: string,
   config: NodeConfig,
   operator: (
-    node: Layer.Layer<Services, StartError, Path.Path | FileSystem.FileSystem>
+    node: Layer.Layer<BaseServices, never, HttpClient.HttpClient>,
+    above: Layer.Layer<AboveServices, StartError, BaseServices | HttpClient.HttpClient | Path.Path | FileSystem.FileSystem>
   ) => Layer.Layer<ROut, E, RIn>,
   options: NodeOptions = {}
-): Layer.Layer<ROut, E, RIn> => operator(layer(file, config, options))
+): Layer.Layer<ROut, E, Exclude<RIn, HttpClient.HttpClient>> =>
+  operator(layerBase(config, options), layerAbove(file, config, options)).pipe(Layer.provide(NodeHttpClient.layerUndici))

@@ -1,12 +1,24 @@
 /**
- * A client of the operator API, for `orbiplex status` / `orbiplex module` and for tests: each call
- * is bounded by a timeout (undici's are off) and answers are decoded with the API's own schemas.
+ * A client of the operator API, for `orbiplex status` / `orbiplex module` and for tests, derived
+ * from `OperatorHttpApi` (no route or body is written here again). Every call carries the bearer
+ * token and is bounded by a timeout (undici's are off), so a stuck node never hangs the CLI.
  */
-import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Duration, Effect, Schema } from "effect"
-import { ModuleStatus } from "../contract/ModuleStatus.js"
-import { FactList, ModuleDetail, ModuleList, type ModuleAction, OperatorErrorBody, TraceList } from "./OperatorApi.js"
+import { type HttpApiError, HttpApiClient, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { type Cause, Duration, Effect, type ParseResult, Redacted, Schema } from "effect"
+import type { ModuleStatus } from "../contract/ModuleStatus.js"
+import type { ModuleAction } from "./ModulesApi.js"
 import { type ListenAddress, parseListenAddress } from "./OperatorConfig.js"
+import type {
+  Forbidden,
+  MalformedJson,
+  ModuleNotFound,
+  PayloadTooLarge,
+  NoSuchRoute,
+  Unauthorized,
+  UnsupportedMediaType
+} from "./OperatorErrors.js"
+import { ERROR_STATUS } from "./OperatorErrors.js"
+import { OperatorHttpApi } from "./OperatorHttpApi.js"
 
 /** Nothing answered at the operator address. */
 export class OperatorUnreachable extends Schema.TaggedError<OperatorUnreachable>()("OperatorUnreachable", {
@@ -20,7 +32,18 @@ export class OperatorUnreachable extends Schema.TaggedError<OperatorUnreachable>
   }
 }
 
-/** The node answered with an error (unknown module, bad request) or with something unreadable. */
+/** The node took the request but did not answer in time. */
+export class OperatorTimedOut extends Schema.TaggedError<OperatorTimedOut>()("OperatorTimedOut", {
+  url: Schema.String,
+  after: Schema.String
+}) {
+  override get message(): string {
+    return `the node at ${this.url} did not answer within ${this.after}: it may be overloaded or stuck. ` +
+      `Check its log; \`orbiplex status\` again shows whether it recovered`
+  }
+}
+
+/** The node answered with an error (unknown module, bad request, refused) or with something unreadable. */
 export class OperatorRequestFailed extends Schema.TaggedError<OperatorRequestFailed>()("OperatorRequestFailed", {
   url: Schema.String,
   status: Schema.Int,
@@ -42,58 +65,74 @@ export class OperatorAddressInvalid extends Schema.TaggedError<OperatorAddressIn
 }
 
 /** The errors a client call may end with. */
-export type OperatorClientError = OperatorUnreachable | OperatorRequestFailed
+export type OperatorClientError = OperatorUnreachable | OperatorTimedOut | OperatorRequestFailed
 
 /** Parses a `--operator` value. */
 export const parseOperatorAddress = (text: string): Effect.Effect<ListenAddress, OperatorAddressInvalid> =>
   Effect.mapError(parseListenAddress(text), (detail) => new OperatorAddressInvalid({ detail }))
 
-/** Calls the operator API at `base`; the timeout covers the request and reading the body. */
-export const makeOperatorClient = (base: string, timeout: Duration.DurationInput = Duration.seconds(40)) =>
-  Effect.map(HttpClient.HttpClient, (http) => {
-    const call = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>) =>
-      Effect.gen(function*() {
-        const response = yield* http.execute(request).pipe(
-          Effect.timeout(timeout),
-          Effect.mapError((error) =>
-            new OperatorUnreachable({ url: request.url, detail: error._tag === "TimeoutException" ? "timed out" : `${error.message}: ${String(error.cause)}` })
-          )
-        )
-        return yield* decode(request.url, response, schema)
-      }).pipe(Effect.scoped)
+/** How long calls may take. */
+export interface ClientTimeouts {
+  /** Reads (list, inspect, facts, traces): 10 s by default. */
+  readonly read?: Duration.DurationInput
+  /** Actions, which wait for the module to serve or fail (the server gives up after 30 s): 40 s by default. */
+  readonly action?: Duration.DurationInput
+}
+
+type ApiFailure =
+  | ModuleNotFound
+  | Unauthorized
+  | Forbidden
+  | PayloadTooLarge
+  | UnsupportedMediaType
+  | MalformedJson
+  | NoSuchRoute
+  | HttpApiError.HttpApiDecodeError
+
+type CallFailure = ApiFailure | HttpClientError.HttpClientError | ParseResult.ParseError | Cause.TimeoutException
+
+const classify = (url: string, timeout: Duration.Duration) => (error: CallFailure): OperatorClientError => {
+  switch (error._tag) {
+    case "TimeoutException":
+      return new OperatorTimedOut({ url, after: Duration.format(timeout) })
+    case "RequestError":
+      return new OperatorUnreachable({ url, detail: `${error.message}: ${String(error.cause)}` })
+    case "ResponseError":
+      return new OperatorRequestFailed({ url, status: error.response.status, error: "UnreadableBody", detail: error.message })
+    case "ParseError":
+      return new OperatorRequestFailed({ url, status: 0, error: "UnexpectedBody", detail: error.message })
+    default:
+      return new OperatorRequestFailed({ url, status: ERROR_STATUS[error._tag], error: error._tag, detail: error.message })
+  }
+}
+
+/** Calls the operator API at `base` with `token`. */
+export const makeOperatorClient = (base: string, token: Redacted.Redacted<string>, timeouts: ClientTimeouts = {}) =>
+  Effect.gen(function*() {
+    const client = yield* HttpApiClient.make(OperatorHttpApi, {
+      baseUrl: base,
+      transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(Redacted.value(token)))
+    })
+    const read = Duration.decode(timeouts.read ?? Duration.seconds(10))
+    const action = Duration.decode(timeouts.action ?? Duration.seconds(40))
+    const bounded = (what: string, timeout: Duration.Duration) => <A>(effect: Effect.Effect<A, CallFailure>) =>
+      effect.pipe(Effect.timeout(timeout), Effect.mapError(classify(`${base}${what}`, timeout)))
     return {
       /** Every module's status. */
-      list: Effect.map(call(HttpClientRequest.get(`${base}/v1/modules`), ModuleList), (body) => body.modules),
+      list: Effect.map(client.modules.list(), (body) => body.modules).pipe(bounded("/v1/modules", read)),
       /** One module's status and lifecycle facts. */
-      inspect: (id: string) => call(HttpClientRequest.get(`${base}/v1/modules/${encodeURIComponent(id)}`), ModuleDetail),
+      inspect: (id: string) => client.modules.inspect({ path: { id } }).pipe(bounded(`/v1/modules/${id}`, read)),
       /** Starts, stops or restarts a module; answers its status afterwards. */
-      act: (id: string, action: ModuleAction) =>
-        call(HttpClientRequest.post(`${base}/v1/modules/${encodeURIComponent(id)}/${action}`), ModuleStatus),
+      act: (id: string, action_: ModuleAction): Effect.Effect<ModuleStatus, OperatorClientError> =>
+        client.modules.act({ path: { id, action: action_ } }).pipe(bounded(`/v1/modules/${id}/${action_}`, action)),
       /** Lifecycle facts, optionally of one module. */
       facts: (id?: string) =>
-        call(
-          HttpClientRequest.get(`${base}/v1/facts`).pipe(HttpClientRequest.setUrlParams(id === undefined ? {} : { module: id })),
-          FactList
-        ),
+        client.facts.list({ urlParams: id === undefined ? {} : { module: id } }).pipe(bounded("/v1/facts", read)),
       /** Chain traces of one correlation id. */
       traces: (correlationId: string) =>
-        call(
-          HttpClientRequest.get(`${base}/v1/traces`).pipe(HttpClientRequest.setUrlParams({ correlation_id: correlationId })),
-          TraceList
-        )
+        client.traces.list({ urlParams: { correlation_id: correlationId } }).pipe(bounded("/v1/traces", read))
     }
   })
 
-const decode = <A, I>(url: string, response: HttpClientResponse.HttpClientResponse, schema: Schema.Schema<A, I>) =>
-  Effect.gen(function*() {
-    const body = yield* Effect.mapError(response.json, (error) =>
-      new OperatorRequestFailed({ url, status: response.status, error: "UnreadableBody", detail: error.message }))
-    if (response.status >= 400) {
-      const failure = yield* Schema.decodeUnknown(OperatorErrorBody)(body).pipe(
-        Effect.orElseSucceed(() => ({ error: "UnexpectedBody", message: JSON.stringify(body) }))
-      )
-      return yield* new OperatorRequestFailed({ url, status: response.status, error: failure.error, detail: failure.message })
-    }
-    return yield* Effect.mapError(Schema.decodeUnknown(schema)(body), (error) =>
-      new OperatorRequestFailed({ url, status: response.status, error: "UnexpectedBody", detail: error.message }))
-  })
+/** A client of the operator API. */
+export type OperatorClient = Effect.Effect.Success<ReturnType<typeof makeOperatorClient>>

@@ -1,6 +1,7 @@
 /**
- * The `operator` config section: where the operator API listens. The API has no authentication, so
- * it binds a loopback address only; anything else is refused when the config is decoded.
+ * The `operator` config section: where the operator API listens. The API controls the node's
+ * processes, so it binds a loopback address only (besides its token and guards); anything else is
+ * refused when the config is decoded.
  */
 import { Effect, Option, ParseResult, Schema } from "effect"
 
@@ -35,7 +36,7 @@ export const parseListenAddress = (text: string): Effect.Effect<ListenAddress, s
       }
       if (!isLoopbackHost(host)) {
         return Effect.fail(
-          `"${text}" is not a loopback address: the operator API has no authentication and binds loopback only; ` +
+          `"${text}" is not a loopback address: the operator API binds loopback only; ` +
             `use "127.0.0.1:${port}" (or "[::1]:${port}") and reach it from elsewhere through an SSH tunnel`
         )
       }

@@ -96,6 +96,29 @@ describe("orbiplex hook run", () => {
       expect(processesMarked()).toEqual([])
     }).pipe(Effect.provide(NodeContext.layer), quiet))
 
+  it.live("--deadline bounds the whole command, module starts included, and stops what it started", () =>
+    Effect.gen(function*() {
+      const slow = writeConfig({
+        node: { id: "cli-deadline", data_dir: "./data", log_level: "none" },
+        modules: [
+          fixtureEntryJson("late", "never_ready", {
+            hooks: ["service.execute"],
+            http: { startup_timeout_ms: 120_000 },
+            restart_policy: { mode: "never" }
+          })
+        ]
+      })
+      const { exit } = yield* capturing(
+        cli(["node", "orbiplex", "hook", "run", "service.execute", "--config", slow, "--payload", "{}", "--deadline", "2s"])
+      )
+      expect(exit._tag).toBe("Failure")
+      if (exit._tag === "Failure") {
+        expect(String(exit.cause)).toContain("HookRunDeadlineExceeded")
+        expect(String(exit.cause)).toContain("--deadline 2000 ms")
+      }
+      expect(processesMarked()).toEqual([])
+    }).pipe(Effect.provide(NodeContext.layer), quiet))
+
   it.live("refuses a payload that is not a JSON object before starting anything", () =>
     Effect.gen(function*() {
       const { exit } = yield* capturing(runHookOnce({ file: config, hook: "service.execute", payload: "[1,2]" }))

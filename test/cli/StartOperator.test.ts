@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import * as Fs from "node:fs"
+import * as SupervisorModule from "../../src/supervisor/Supervisor.js"
 import { requireBuild, runCli } from "../support/Cli.js"
 import { fixtureEntryJson } from "../support/Fixture.js"
 import { awaitLine, startHost } from "../support/Host.js"
@@ -26,7 +28,15 @@ describe("orbiplex start with the operator API", () => {
       })
       const host = yield* startHost(config)
       const listening = yield* awaitLine(host, /operator API listening on http:\/\/(127\.0\.0\.1:\d+)/).pipe(Effect.timeout("20 seconds"))
-      const env = { ...process.env, ORBIPLEX_OPERATOR: listening[1] }
+      const env = { ...process.env, ORBIPLEX_OPERATOR: listening[1], ORBIPLEX_CONFIG: config }
+      // The token was made at this first start, readable by its owner only; the CLI finds it through the config.
+      expect(Fs.statSync(`${dir}/data/operator-token`).mode & 0o777).toBe(0o600)
+      const noConfig = Object.fromEntries(
+        Object.entries(env).filter(([name]) => name !== "ORBIPLEX_CONFIG" && name !== "ORBIPLEX_OPERATOR_TOKEN")
+      )
+      const refused = yield* runCli(["status", "--config", `${dir}/absent.json`], noConfig)
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain("ORBIPLEX_OPERATOR_TOKEN")
 
       const status = yield* runCli(["status"], env)
       expect(status.code).toBe(0)
@@ -48,5 +58,33 @@ describe("orbiplex start with the operator API", () => {
       host.kill("SIGINT")
       expect(yield* exited.pipe(Effect.timeout("10 seconds"))).toBe(0)
       yield* awaitGone(after, 2_000)
-    }))
+    }), 120_000)
+
+  // Needs the Supervisor that returns at once (it exports `awaitSettled`); until then module starts block its layer.
+  it.scopedLive.skipIf(!("awaitSettled" in SupervisorModule))("answers status while a module is still starting (a never-ready module blocks nothing)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const config = writeFile(dir, "node.json", {
+        node: { data_dir: "./data" },
+        operator: { listen: "127.0.0.1:0" },
+        modules: [
+          fixtureEntryJson("slowpoke", "never_ready", { http: { startup_timeout_ms: 120_000 }, restart_policy: { mode: "never" } })
+        ]
+      })
+      const host = yield* startHost(config)
+      const listening = yield* awaitLine(host, /operator API listening on http:\/\/(127\.0\.0\.1:\d+)/).pipe(Effect.timeout("20 seconds"))
+      const env = { ...process.env, ORBIPLEX_OPERATOR: listening[1], ORBIPLEX_CONFIG: config }
+      const status = yield* runCli(["status"], env)
+      expect(status.stderr).toBe("")
+      expect(status.code).toBe(0)
+      expect(status.stdout).toMatch(/^slowpoke\s+starting\s+\d+/m)
+      const pid = Number(/^slowpoke\s+starting\s+(\d+)/m.exec(status.stdout)?.[1])
+      yield* Effect.addFinalizer(() => Effect.sync(() => killQuietly(pid)))
+      const exited = Effect.async<number | null>((resume) => {
+        host.once("exit", (code) => resume(Effect.succeed(code)))
+      })
+      host.kill("SIGINT")
+      expect(yield* exited.pipe(Effect.timeout("10 seconds"))).toBe(0)
+      yield* awaitGone(pid, 2_000)
+    }), 120_000)
 })

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import * as Fs from "node:fs"
 import { requireBuild, runCli } from "../support/Cli.js"
 import { fixtureEntryJson } from "../support/Fixture.js"
 import { tempDir, writeFile } from "../support/TempFiles.js"
@@ -49,6 +50,47 @@ describe("orbiplex validate", () => {
       expect(run.code).toBe(1)
       expect(run.stderr).toContain("  - modules[0].launch.executable: /nonexistent/python3 does not exist")
       expect(run.stderr).toContain("  - modules[0].launch.cwd: /nonexistent/folder is not a folder")
+    }))
+
+  it.scopedLive("lists schema and preflight problems in one pass, and start refuses the same file with the same list", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const notExecutable = writeFile(dir, "plain.txt", "just text")
+      Fs.chmodSync(notExecutable, 0o644)
+      const file = writeFile(dir, "node.json", {
+        modules: [
+          { ...fixtureEntryJson("bad", "ok"), stop: { grace_ms: "soon" } },
+          fixtureEntryJson("gone", "ok", { launch: { executable: "/nonexistent/python3" } }),
+          fixtureEntryJson("plain", "ok", { launch: { executable: notExecutable, cwd: "./missing-folder" } })
+        ]
+      })
+      const expected = [
+        "  - modules[0].stop.grace_ms: ",
+        "  - modules[1].launch.executable: /nonexistent/python3 does not exist",
+        `  - modules[2].launch.executable: ${notExecutable} is not an executable file`,
+        `  - modules[2].launch.cwd: ${dir}/missing-folder is not a folder`
+      ]
+      const validated = yield* runCli(["validate", "--config", file])
+      expect(validated.code).toBe(1)
+      expect(validated.stderr).toContain(`config file ${file} has 4 problems; nothing was started`)
+      for (const line of expected) expect(validated.stderr).toContain(line)
+
+      const started = yield* runCli(["start", "--config", file])
+      expect(started.code).toBe(1)
+      expect(started.stderr).toContain(`config file ${file} has 4 problems; nothing was started`)
+      for (const line of expected) expect(started.stderr).toContain(line)
+      expect(started.stderr).not.toContain("starting")
+    }))
+
+  it.scopedLive("start refuses a config whose only problem is preflight", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = writeFile(dir, "node.json", {
+        modules: [fixtureEntryJson("gone", "ok", { launch: { cwd: "/nonexistent/folder" } })]
+      })
+      const started = yield* runCli(["start", "--config", file])
+      expect(started.code).toBe(1)
+      expect(started.stderr).toContain("  - modules[0].launch.cwd: /nonexistent/folder is not a folder")
     }))
 
   it.scopedLive("exits 1 for a file that is missing or not JSON", () =>

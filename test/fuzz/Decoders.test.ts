@@ -16,7 +16,13 @@ import { formatProblems, problemsOf } from "../../src/contract/Problems.js"
 import * as DecisionValidator from "../../src/middleware/DecisionValidator.js"
 import { builtinHooks } from "../../src/middleware/BuiltinHooks.js"
 import * as Hook from "../../src/middleware/Hook.js"
-import { FactList, ModuleDetail, ModuleList, OperatorErrorBody, TraceList } from "../../src/operator/OperatorApi.js"
+import { FactList } from "../../src/operator/FactsApi.js"
+import { ModuleDetail, ModuleList } from "../../src/operator/ModulesApi.js"
+import { Forbidden, MalformedJson, ModuleNotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from "../../src/operator/OperatorErrors.js"
+import { TraceList } from "../../src/operator/TracesApi.js"
+
+// Every error body the operator API answers with, as the client decodes it.
+const OperatorErrorBody = Schema.Union(ModuleNotFound, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, MalformedJson)
 import { classify } from "../../src/provider/ProviderClient.js"
 import { ProviderEntry } from "../../src/provider/ProviderConfig.js"
 import { resolve } from "../../src/provider/ProviderRegistry.js"
@@ -197,7 +203,7 @@ describe("host decoders under hostile input", () => {
     hostile({ modules: [status] }),
     hostile({ status, facts: [fact] }),
     hostile({ facts: [fact] }),
-    hostile({ error: "UnknownModule", message: "no module x", known: ["echo"] }),
+    hostile({ _tag: "UnknownModule", executor_id: "x", message: "no module x", known: ["echo"] }),
     hostile({ traces: [] })
   ], ([{ value: list }, { value: detail }, { value: facts }, { value: error }, { value: traces }]) => {
     saw("operator bodies")

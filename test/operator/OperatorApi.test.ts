@@ -3,21 +3,25 @@
  * inspect, restart, stop, start, unknown ids and routes, and the loopback-only config.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Either, Layer, Schema } from "effect"
+import { Context, Deferred, Effect, Either, Exit, Layer, Logger, Redacted, Schema } from "effect"
 import * as TraceStore from "../../src/middleware/TraceStore.js"
 import { OperatorServer } from "../../src/operator/OperatorApi.js"
 import * as OperatorApi from "../../src/operator/OperatorApi.js"
 import { makeOperatorClient } from "../../src/operator/OperatorClient.js"
 import { OperatorConfig } from "../../src/operator/OperatorConfig.js"
+import * as OperatorToken from "../../src/operator/OperatorToken.js"
 import { LifecycleLog } from "../../src/supervisor/LifecycleLog.js"
 import { Supervisor } from "../../src/supervisor/Supervisor.js"
 import { fixtureEntry } from "../support/Fixture.js"
 import { quiet, startNode, type TestNode } from "../support/Node.js"
+import { tempDir } from "../support/TempFiles.js"
 import { expectNoLeftoverProcesses, isAlive } from "../support/Processes.js"
 
 expectNoLeftoverProcesses()
+
+const TOKEN = "test-token-operator-api"
 
 /** Serves the operator API over `node` on a free loopback port, for the test's scope. */
 const serve = (node: TestNode) =>
@@ -25,7 +29,8 @@ const serve = (node: TestNode) =>
     const layer = OperatorApi.layer({ listen: { host: "127.0.0.1", port: 0 } }).pipe(
       Layer.provide(Layer.succeed(Supervisor, node.supervisor)),
       Layer.provide(Layer.succeed(LifecycleLog, node.log)),
-      Layer.provide(TraceStore.layer)
+      Layer.provide(TraceStore.layer),
+      Layer.provide(OperatorToken.layerValue(TOKEN))
     )
     const context = yield* Layer.build(layer)
     return Context.get(context, OperatorServer)
@@ -36,7 +41,7 @@ const withHttp = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(eff
 /** A raw GET or POST: status and decoded JSON body. */
 const raw = (method: "GET" | "POST", url: string) =>
   Effect.flatMap(HttpClient.HttpClient, (http) =>
-    http.execute(method === "GET" ? HttpClientRequest.get(url) : HttpClientRequest.post(url)).pipe(
+    http.execute((method === "GET" ? HttpClientRequest.get(url) : HttpClientRequest.post(url)).pipe(HttpClientRequest.bearerToken(TOKEN))).pipe(
       Effect.flatMap((response) => Effect.map(response.json, (body) => ({ status: response.status, body }))),
       Effect.scoped,
       Effect.timeout("10 seconds")
@@ -49,7 +54,7 @@ describe("operator API", () => {
       const server = yield* serve(node)
       expect(server.address.host).toBe("127.0.0.1")
       expect(server.address.port).toBeGreaterThan(0)
-      const client = yield* makeOperatorClient(server.url)
+      const client = yield* makeOperatorClient(server.url, Redacted.make(TOKEN))
 
       const listed = yield* client.list
       expect(listed.map((status) => [status.executor_id, status.state])).toEqual([["echo", "ready"], ["other", "ready"]])
@@ -95,30 +100,63 @@ describe("operator API", () => {
 
       const missing = yield* raw("GET", `${server.url}/v1/modules/nope`)
       expect(missing.status).toBe(404)
-      expect(missing.body).toMatchObject({ error: "UnknownModule", known: ["echo"] })
+      expect(missing.body).toMatchObject({ _tag: "UnknownModule", known: ["echo"] })
       expect(JSON.stringify(missing.body)).toContain("GET /v1/modules")
 
       const restartMissing = yield* raw("POST", `${server.url}/v1/modules/nope/restart`)
       expect(restartMissing.status).toBe(404)
-      expect(restartMissing.body).toMatchObject({ error: "UnknownModule", known: ["echo"] })
+      expect(restartMissing.body).toMatchObject({ _tag: "UnknownModule", known: ["echo"] })
 
       const factsMissing = yield* raw("GET", `${server.url}/v1/facts?module=nope`)
       expect(factsMissing.status).toBe(404)
 
       const badAction = yield* raw("POST", `${server.url}/v1/modules/echo/explode`)
       expect(badAction.status).toBe(400)
-      expect(badAction.body).toMatchObject({ error: "BadRequest" })
+      expect(badAction.body).toMatchObject({ _tag: "HttpApiDecodeError" })
 
       const badLimit = yield* raw("GET", `${server.url}/v1/traces?limit=zero`)
       expect(badLimit.status).toBe(400)
 
       const noRoute = yield* raw("GET", `${server.url}/v2/everything`)
       expect(noRoute.status).toBe(404)
-      expect(noRoute.body).toMatchObject({ error: "RouteNotFound" })
+      expect(noRoute.body).toMatchObject({ _tag: "NoSuchRoute" })
+      expect(JSON.stringify(noRoute.body)).toContain("GET /v1/modules")
 
       // A bad request changed nothing.
       expect((yield* node.supervisor.inspect("echo")).state).toBe("ready")
     }).pipe(withHttp, quiet), 30_000)
+
+  it.scopedLive("answers while the layers above supervision are still building", () =>
+    Effect.gen(function*() {
+      const node = yield* startNode([fixtureEntry("echo", "ok")])
+      const dir = yield* tempDir
+      const services = Layer.mergeAll(
+        Layer.succeed(Supervisor, node.supervisor),
+        Layer.succeed(LifecycleLog, node.log),
+        TraceStore.layer
+      )
+      // `above` stands for offer publication waiting on modules: it never finishes building.
+      const above = Layer.effectDiscard(Effect.never)
+      const layer = OperatorApi.withOperatorApi(
+        { operator: { listen: { host: "127.0.0.1", port: 0 } }, dataDir: dir },
+        services,
+        above
+      )
+      // The bound URL is only in the log while the layer is still building: wait for that line.
+      const listening = yield* Deferred.make<string>()
+      const logger = Logger.make(({ message }) => {
+        const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+        const url = /operator API listening on (http:\/\/\S+)/.exec(text)?.[1]
+        if (url !== undefined) Deferred.unsafeDone(listening, Exit.succeed(url))
+      })
+      yield* Effect.forkScoped(
+        Effect.scoped(Layer.build(layer)).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      )
+      const url = yield* Deferred.await(listening).pipe(Effect.timeout("10 seconds"))
+      const token = yield* OperatorToken.read(dir)
+      const client = yield* makeOperatorClient(url, token.value)
+      expect((yield* client.list).map((status) => status.state)).toEqual(["ready"])
+    }).pipe(withHttp, Effect.provide(NodeContext.layer)), 30_000)
 })
 
 describe("operator config", () => {

@@ -2,19 +2,23 @@
  * `orbiplex status` / `orbiplex module`: the table they print, the actions through a real operator
  * API, and the failure (with the fix) when no node answers.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer, Redacted, TestClock } from "effect"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
 import { formatStatusTable, moduleHandler, statusHandler } from "../../src/cli/StatusCommand.js"
 import { ModuleStatus } from "../../src/contract/ModuleStatus.js"
 import * as TraceStore from "../../src/middleware/TraceStore.js"
 import * as OperatorApi from "../../src/operator/OperatorApi.js"
 import { makeOperatorClient } from "../../src/operator/OperatorClient.js"
+import * as OperatorToken from "../../src/operator/OperatorToken.js"
 import { LifecycleLog } from "../../src/supervisor/LifecycleLog.js"
 import { Supervisor } from "../../src/supervisor/Supervisor.js"
 import { fixtureEntry } from "../support/Fixture.js"
 import { quiet, startNode } from "../support/Node.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
+import { tempDir, writeFile } from "../support/TempFiles.js"
 
 expectNoLeftoverProcesses()
 
@@ -51,42 +55,96 @@ describe("status table", () => {
 })
 
 describe("status and module commands", () => {
-  it.scopedLive("run against a node's operator API", () =>
+  it.scopedLive("run against a node's operator API, with the token the node wrote in its data_dir", () =>
     Effect.gen(function*() {
       const node = yield* startNode([fixtureEntry("echo", "ok")])
+      const dir = yield* tempDir
+      // The node makes the token at its first start; the CLI finds it through the config's data_dir.
       const context = yield* Layer.build(
         OperatorApi.layer({ listen: { host: "127.0.0.1", port: 0 } }).pipe(
           Layer.provide(Layer.succeed(Supervisor, node.supervisor)),
           Layer.provide(Layer.succeed(LifecycleLog, node.log)),
-          Layer.provide(TraceStore.layer)
+          Layer.provide(TraceStore.layer),
+          Layer.provide(OperatorToken.layer(`${dir}/data`))
         )
       )
+      expect(Fs.statSync(`${dir}/data/operator-token`).mode & 0o777).toBe(0o600)
       const server = Context.get(context, OperatorApi.OperatorServer)
       const operator = `127.0.0.1:${server.address.port}`
-      yield* statusHandler({ operator })
-      yield* moduleHandler({ operator, action: "stop", id: "echo" })
+      const config = writeFile(dir, "node.json", { node: { data_dir: "./data" } })
+      yield* statusHandler({ operator, config })
+      yield* moduleHandler({ operator, config, action: "stop", id: "echo" })
       expect((yield* node.supervisor.inspect("echo")).state).toBe("stopped")
-      yield* moduleHandler({ operator, action: "start", id: "echo" })
+      yield* moduleHandler({ operator, config, action: "start", id: "echo" })
       expect((yield* node.supervisor.inspect("echo")).state).toBe("ready")
-      const unknown = yield* Effect.flip(moduleHandler({ operator, action: "restart", id: "nope" }))
+      const unknown = yield* Effect.flip(moduleHandler({ operator, config, action: "restart", id: "nope" }))
       expect(unknown._tag).toBe("OperatorRequestFailed")
       expect(unknown.message).toContain("404")
       expect(unknown.message).toContain("echo")
-      const listed = yield* Effect.flatMap(makeOperatorClient(server.url), (client) => client.list).pipe(
+
+      // A wrong token (the environment overrides the file) is refused with the way to the right one.
+      const refused = yield* Effect.flip(statusHandler({ operator, config })).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[OperatorToken.TOKEN_ENV, "not-the-token"]])))
+      )
+      expect(refused.message).toContain("401")
+      expect(refused.message).toContain("operator-token")
+      // The right one through the environment, with no config at all.
+      const token = Redacted.value((yield* OperatorToken.read(`${dir}/data`)).value)
+      yield* statusHandler({ operator, config: `${dir}/absent.json` }).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[OperatorToken.TOKEN_ENV, token]])))
+      )
+      // Without a token the CLI says where it looked.
+      const noToken = yield* Effect.flip(statusHandler({ operator, config: `${dir}/absent.json` }))
+      expect(noToken._tag).toBe("OperatorTokenUnavailable")
+      expect(noToken.message).toContain(OperatorToken.TOKEN_ENV)
+
+      const listed = yield* Effect.flatMap(makeOperatorClient(server.url, Redacted.make(token)), (client) => client.list).pipe(
         Effect.provide(NodeHttpClient.layerUndici)
       )
       expect(listed.map((s) => s.state)).toEqual(["ready"])
-    }).pipe(quiet), 30_000)
+    }).pipe(Effect.provide(NodeContext.layer), quiet), 30_000)
 
   it.live("fail with the fix when no node answers, or when the address is not loopback", () =>
     Effect.gen(function*() {
+      const withToken = Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[OperatorToken.TOKEN_ENV, "t"]])))
       // Port 1 on loopback: nothing listens there, the connection is refused.
-      const unreachable = yield* Effect.flip(statusHandler({ operator: "127.0.0.1:1" }))
+      const unreachable = yield* Effect.flip(statusHandler({ operator: "127.0.0.1:1" })).pipe(withToken)
       expect(unreachable._tag).toBe("OperatorUnreachable")
       expect(unreachable.message).toContain("\"listen\": \"127.0.0.1:7070\"")
       expect(unreachable.message).toContain("orbiplex start")
-      const remote = yield* Effect.flip(statusHandler({ operator: "10.0.0.1:7070" }))
+      const remote = yield* Effect.flip(statusHandler({ operator: "10.0.0.1:7070" })).pipe(withToken)
       expect(remote._tag).toBe("OperatorAddressInvalid")
       expect(remote.message).toContain("loopback")
-    }))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("never hangs on a node that accepts the connection and never answers", () =>
+    Effect.gen(function*() {
+      const connected = yield* Deferred.make<void>()
+      const sockets: Array<Net.Socket> = []
+      const server = yield* Effect.acquireRelease(
+        Effect.async<Net.Server>((resume) => {
+          const created = Net.createServer((socket) => {
+            sockets.push(socket)
+            Deferred.unsafeDone(connected, Exit.void)
+          })
+          created.listen(0, "127.0.0.1", () => resume(Effect.succeed(created)))
+        }),
+        (created) => Effect.sync(() => {
+          for (const socket of sockets) socket.destroy()
+          created.close()
+        })
+      )
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const status = yield* Effect.fork(
+        statusHandler({ operator: `127.0.0.1:${port}` }).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[OperatorToken.TOKEN_ENV, "t"]])))
+        )
+      )
+      yield* Deferred.await(connected)
+      yield* TestClock.adjust("11 seconds")
+      const exit = yield* Fiber.await(status)
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit)) expect(String(exit.cause)).toContain("did not answer within 10s")
+    }).pipe(Effect.provide(NodeContext.layer)))
 })

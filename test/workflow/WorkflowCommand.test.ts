@@ -43,12 +43,13 @@ const storyConfig = (depths = { redaction: 6, illustration: 6 }, extra: Record<s
     return { dir, file }
   })
 
-const args = (template: string, file: string, more: { json?: boolean; params?: string; runId?: string } = {}) => ({
+const args = (template: string, file: string, more: { json?: boolean; params?: string; runId?: string; newRunId?: string } = {}) => ({
   template,
   config: Option.some(file),
   json: more.json ?? false,
   params: Option.fromNullable(more.params),
-  runId: Option.fromNullable(more.runId)
+  runId: Option.fromNullable(more.runId),
+  newRunId: Option.fromNullable(more.newRunId)
 })
 
 describe("orbiplex workflow run", () => {
@@ -56,7 +57,7 @@ describe("orbiplex workflow run", () => {
     Effect.gen(function*() {
       const { dir, file } = yield* storyConfig()
       const { err, out, output } = capture()
-      const outcome = yield* workflowRunHandler(args("morning-briefing", file, { params: "{\"date\": \"2026-03-30\"}", runId: "cli-1" }), output)
+      const outcome = yield* workflowRunHandler(args("morning-briefing", file, { params: "{\"date\": \"2026-03-30\"}", newRunId: "cli-1" }), output)
       expect(outcome.status).toBe("completed")
       expect(err).toEqual([])
       expect(out).toEqual(expect.arrayContaining([
@@ -105,7 +106,7 @@ describe("orbiplex workflow run", () => {
         }]
       })
       const { err, out, output } = capture()
-      const failed = yield* Effect.either(workflowRunHandler(args(template, file, { json: true, runId: "cli-2" }), output))
+      const failed = yield* Effect.either(workflowRunHandler(args(template, file, { json: true, newRunId: "cli-2" }), output))
       expect(Either.isLeft(failed)).toBe(true)
       if (Either.isLeft(failed)) {
         expect(failed.left.message).toBe(

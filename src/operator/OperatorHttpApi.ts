@@ -1,0 +1,24 @@
+/**
+ * The operator API, defined once: the server builds its handlers from it and the CLI its client.
+ * Each group lives in its own file; a new area (work, ledger, logs, metrics) is one more group
+ * file and one `.add` here.
+ */
+import { HttpApi } from "@effect/platform"
+import { FactsApi } from "./FactsApi.js"
+import { ModulesApi } from "./ModulesApi.js"
+import { Forbidden, MalformedJson, PayloadTooLarge, NoSuchRoute, UnsupportedMediaType } from "./OperatorErrors.js"
+import { TokenAuth } from "./TokenAuth.js"
+import { TracesApi } from "./TracesApi.js"
+
+/** The whole operator API. The guards' errors are listed so clients decode them too. */
+export class OperatorHttpApi extends HttpApi.make("operator")
+  .add(ModulesApi)
+  .add(FactsApi)
+  .add(TracesApi)
+  .addError(Forbidden)
+  .addError(PayloadTooLarge)
+  .addError(UnsupportedMediaType)
+  .addError(MalformedJson)
+  .addError(NoSuchRoute)
+  .middleware(TokenAuth)
+{}
