@@ -9,6 +9,7 @@ import { enabledModules } from "../config/NodeConfig.js"
 import * as OperatorApi from "../operator/OperatorApi.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import * as PipelineNode from "../node/PipelineNode.js"
+import * as Supervisor from "../supervisor/Supervisor.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 
 /** The start command. */
@@ -25,7 +26,10 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
     const node = PipelineNode.layerConfig(file, nodeConfig).pipe(Layer.provideMerge(OrbiplexNode.layerExchange(nodeConfig)))
     // The operator API (when `operator.listen` is set) serves over the node's own services.
     const served = OperatorApi.withOperatorApi(nodeConfig.operator, node)
-    return yield* Layer.launch(served).pipe(
+    // The supervisor starts members in the background; say once when every one is up or has given up.
+    const settled = Layer.effectDiscard(Effect.flatMap(Supervisor.awaitSettled, (all) =>
+      Effect.logInfo(`orbiplex node ${nodeConfig.node.id} settled: ${all.map((s) => `${s.component_id} ${s.state}`).join(", ") || "(nothing supervised)"}`)))
+    return yield* Layer.launch(settled.pipe(Layer.provideMerge(served))).pipe(
       Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level))
     )
   })).pipe(Command.withDescription("run the node: supervise the configured modules until interrupted"))

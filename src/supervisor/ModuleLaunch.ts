@@ -6,7 +6,7 @@
  * step named, which closes the scope, which stops the process.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Either, Ref, Schedule, type Scope } from "effect"
+import { Clock, Duration, Effect, Either, Option, type Scope } from "effect"
 import {
   HOST_API_VERSION,
   majorOf,
@@ -20,7 +20,9 @@ import { Schema } from "effect"
 import { type Child, describeExit, spawnChild } from "./ChildProcess.js"
 import { AUTH_HEADER, childEnvironment, makeLaunchToken } from "./ChildEnvironment.js"
 import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
+import type { Run } from "./Member.js"
 import { preflight } from "./Preflight.js"
+import { awaitReady, httpHealth, httpReady } from "./Probe.js"
 import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
 
 /** A module that reached `ready`: where it listens, how to authenticate, what it reported. */
@@ -96,21 +98,9 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
   }
   const baseUrl = announcedOrigin(announcement)
 
-  const readyOnce = client.get(baseUrl + entry.http.ready_path).pipe(
-    Effect.flatMap((response) => response.status === 200 ? Effect.void : Effect.fail(`answered ${response.status}`)),
-    Effect.scoped,
-    Effect.mapError(String)
-  )
-  const readyLeft = yield* timeLeft
-  // The deadline ends the polling, so the message names the last answer seen, not "timeout".
-  const lastReady = yield* Ref.make("no answer yet")
   yield* orExit(
     "ready",
-    readyOnce.pipe(
-      Effect.tapError((answer) => Ref.set(lastReady, answer)),
-      Effect.retry(Schedule.exponential(Duration.millis(2), 1.5).pipe(Schedule.either(Schedule.spaced("100 millis")))),
-      Effect.timeout(readyLeft),
-      Effect.catchAll(() => Effect.flip(Ref.get(lastReady))),
+    awaitReady(httpReady(client, baseUrl + entry.http.ready_path), Duration.toMillis(yield* timeLeft), "no answer yet").pipe(
       Effect.mapError((last) =>
         fail("ready", `${entry.http.ready_path} did not answer 200 within ${entry.http.startup_timeout_ms} ms (last: ${last})`, "check what the module waits for before it reports ready, or raise http.startup_timeout_ms")
       )
@@ -170,6 +160,25 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
     report,
     startMillis: readyAt - spawnedAt
   } satisfies RunningModule
+})
+
+/** A ready module as the lifetime sees it. */
+export const moduleRun = (running: RunningModule, client: HttpClient.HttpClient): Run => ({
+  pid: running.pid,
+  port: running.port,
+  baseUrl: running.baseUrl,
+  exit: running.child.exit,
+  probe: httpHealth(client, running.baseUrl + running.entry.http.health_path),
+  readyDetail: `pid=${running.pid} port=${running.port} version=${running.report.module_version} ` +
+    `capabilities=${running.report.capabilities.map((capability) => capability.capability_id).join(",") || "-"} ` +
+    `in ${running.startMillis} ms`,
+  readyFields: {
+    module_name: running.report.module_name,
+    module_version: running.report.module_version,
+    description: running.report.description,
+    capabilities: running.report.capabilities.map((capability) => capability.capability_id)
+  },
+  module: Option.some(running)
 })
 
 /** The scoped launch as a plain type, for callers that name it. */

@@ -26,14 +26,14 @@ describe("supervised providers", () => {
       expect(isAlive(pid)).toBe(true)
       const answer = yield* node.client.call("Echo", { text: "hi" })
       expect(answer.value).toMatchObject({ text: "hi", attempt: 1 })
-      const facts = (yield* node.log.history("provider.Echo")).map((f) => `${f.from}>${f.to}:${f.cause}`)
+      const facts = (yield* node.log.history("Echo")).map((f) => `${f.from}>${f.to}:${f.cause}`)
       expect(facts).toEqual(["configured>starting:start", "starting>ready:ready"])
       const health = yield* node.registry.health("Echo")
       expect(health[0]).toMatchObject({ outcome: "healthy", supervised: true, state: "ready" })
       expect(health[0]?.url).toBe(`${status?.origin}/health`)
       yield* node.close
       yield* awaitGone(pid, 3_000)
-      const after = (yield* node.log.history("provider.Echo")).map((f) => f.to)
+      const after = (yield* node.log.history("Echo")).map((f) => f.to)
       expect(after.at(-1)).toBe("stopped")
     }).pipe(quiet))
 
@@ -43,7 +43,7 @@ describe("supervised providers", () => {
       const before = (yield* processOf(node, "Echo"))?.pid ?? -1
       const facts = yield* node.log.follow
       const readyAgain = yield* facts.pipe(
-        Stream.filter((f) => f.executor_id === "provider.Echo" && f.to === "ready"),
+        Stream.filter((f) => f.executor_id === "Echo" && f.to === "ready"),
         Stream.runHead,
         Effect.fork
       )
@@ -54,7 +54,7 @@ describe("supervised providers", () => {
       const after = yield* processOf(node, "Echo")
       expect(after).toMatchObject({ state: "ready", restarts: 1 })
       expect(after?.pid).not.toBe(before)
-      const causes = (yield* node.log.history("provider.Echo")).map((f) => `${f.to}:${f.cause}`)
+      const causes = (yield* node.log.history("Echo")).map((f) => `${f.to}:${f.cause}`)
       expect(causes).toContain("starting:crash")
       expect(causes.at(-1)).toBe("ready:ready")
     }).pipe(quiet))
@@ -65,7 +65,7 @@ describe("supervised providers", () => {
       const node = yield* startProviders({ providers: [sick] })
       const status = yield* processOf(node, "Sick")
       expect(status?.state).toBe("failed")
-      expect(status?.lastError).toContain("/health did not answer 200 within 300 ms (last: answered HTTP 503)")
+      expect(status?.lastError).toContain("/health did not answer 200 within 300 ms (last: answered 503)")
       const error = yield* Effect.flip(node.client.call("Sick", { text: "x" }))
       expect(error._tag).toBe("NetworkError")
       expect(error.message).toContain("the provider process is failed")
