@@ -136,7 +136,10 @@ export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type
       const failed = status.health_failures + 1
       const detail = `health check failed ${failed} of ${health.failure_threshold}: ${outcome.left}`
       if (failed < health.failure_threshold) {
-        yield* transition(slot, "lifetime", "degraded", "health-change", detail, { health_failures: failed, last_error: detail })
+        // Already degraded: a further failure is no transition, only a count operators see in the status.
+        yield* status.state === "degraded"
+          ? patchStatus(slot, { health_failures: failed, last_error: detail })
+          : transition(slot, "lifetime", "degraded", "health-change", detail, { health_failures: failed, last_error: detail })
         return
       }
       yield* patchStatus(slot, { health_failures: failed, last_error: detail })
