@@ -16,14 +16,19 @@ export const healthPolicy = (intervalMs: number): Schedule.Schedule<number> => S
 
 /**
  * Retries `check` on `readinessPolicy` until it succeeds or `withinMs` is spent; fails with the last
- * answer seen (so the message names it, not "timeout").
+ * answer seen (so the message names it, not "timeout"). No check starts after the deadline, and each
+ * one gets only the time left, so a check in flight cannot stretch it.
  */
 export const awaitReady = <E>(check: Effect.Effect<void, E>, withinMs: number, noAnswer: E): Effect.Effect<void, E> =>
   Effect.flatMap(Clock.currentTimeMillis, (start) => {
-    // Each check gets only the time left, so one in flight at the deadline cannot stretch it.
+    const deadline = start + withinMs
     const attempt = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.timeoutFail(check, { duration: Duration.millis(Math.max(0, start + withinMs - now)), onTimeout: () => noAnswer }))
-    return Effect.retry(attempt, readinessPolicy.pipe(Schedule.upTo(Duration.millis(withinMs))))
+      Effect.timeoutFail(check, { duration: Duration.millis(Math.max(0, deadline - now)), onTimeout: () => noAnswer }))
+    const beforeDeadline = readinessPolicy.pipe(
+      Schedule.delays,
+      Schedule.checkEffect((_, delay) => Effect.map(Clock.currentTimeMillis, (now) => now + Duration.toMillis(delay) < deadline))
+    )
+    return Effect.retry(attempt, beforeDeadline)
   })
 
 /** GET `url`: 200 with `{"status":"degraded"}` is degraded, any other 200 ok, anything else a failure. */
