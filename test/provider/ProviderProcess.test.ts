@@ -65,11 +65,11 @@ describe("supervised providers", () => {
 
   it.scopedLive("one that never gets healthy fails with the reason, and calls say it is not serving", () =>
     Effect.gen(function*() {
-      const sick = supervisedEntry("Sick", { startup_timeout: "1s", restart_policy: { max_restarts: 0 } }, { FIXTURE_UNHEALTHY: "1" })
+      const sick = supervisedEntry("Sick", { startup_timeout: "2s", restart_policy: { max_restarts: 0 } }, { FIXTURE_UNHEALTHY: "1" })
       const node = yield* startProviders({ providers: [sick] })
       const status = yield* processOf(node, "Sick")
       expect(status?.state).toBe("failed")
-      expect(status?.lastError).toContain("/health did not answer 200 within 1000 ms (last: answered 503)")
+      expect(status?.lastError).toContain("/health did not answer 200 within 2000 ms (last: answered 503)")
       const error = yield* Effect.flip(node.client.call("Sick", { text: "x" }))
       expect(error._tag).toBe("NetworkError")
       expect(error.message).toContain("the provider process is failed")
