@@ -64,7 +64,9 @@ export const layerInSupervisor = (setup: PipelineSetup): Layer.Layer<PipelineSer
 
 /** Providers, pipelines and the node's call policies, with supervised providers in a Supervisor of their own. */
 export const layer = (setup: PipelineSetup): Layer.Layer<PipelineServices, PipelineStartError, LifecycleLog> =>
-  layerInSupervisor(setup).pipe(Layer.provide(Supervisor.layerStandalone))
+  layerInSupervisor(setup).pipe(
+    Layer.provide(setup.providers.some((entry) => entry.launch !== undefined) ? Supervisor.layerStandalone : Supervisor.layerEmpty)
+  )
 
 /** `layerInSupervisor` for a loaded config file (the node's Supervisor): its providers decoded and resolved against the file's folder first. */
 export const layerConfig = (

@@ -12,7 +12,7 @@
 import { Clock, Context, Effect, Either, Layer, Option, ParseResult, Schema } from "effect"
 import type { ModuleState } from "../contract/LifecycleFact.js"
 import type { LifecycleLog } from "../supervisor/LifecycleLog.js"
-import { layerStandalone, Supervisor } from "../supervisor/Supervisor.js"
+import { layerEmpty, layerStandalone, Supervisor } from "../supervisor/Supervisor.js"
 import type { ProviderEntry } from "./ProviderConfig.js"
 import { UnknownProvider } from "./ProviderError.js"
 import { providerMember, type ProviderProcessStatus, type SupervisedProvider, supervise } from "./ProviderProcess.js"
@@ -235,4 +235,6 @@ export const layer = (
   entries: ReadonlyArray<ProviderEntry>,
   options: RegistryOptions = {}
 ): Layer.Layer<ProviderRegistry, ProviderStartFailed, ProviderTransport | LifecycleLog> =>
-  layerInSupervisor(entries, options).pipe(Layer.provide(layerStandalone))
+  layerInSupervisor(entries, options).pipe(
+    Layer.provide(entries.some((entry) => entry.launch !== undefined) ? layerStandalone : layerEmpty)
+  )

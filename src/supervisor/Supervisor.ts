@@ -192,10 +192,23 @@ export const layer: Layer.Layer<Supervisor, never, SupervisorSettings | Lifecycl
   Layer.provide(Layer.unwrapEffect(Effect.map(SupervisorSettings, (settings) => Launcher.layer(settings.host))))
 )
 
+const noModules = Layer.succeed(SupervisorSettings, { host: { nodeId: "", hostVersion: "" }, modules: [] })
+
 /** A supervisor with no modules over the undici client, for programs that run supervised providers alone. */
 export const layerStandalone: Layer.Layer<Supervisor, never, LifecycleLog> = layer.pipe(
-  Layer.provide(Layer.succeed(SupervisorSettings, { host: { nodeId: "", hostVersion: "" }, modules: [] })),
+  Layer.provide(noModules),
   Layer.provide(NodeHttpClient.layerUndici)
+)
+
+/**
+ * A supervisor with no members and no way to launch any (no HTTP pool either), for programs whose
+ * providers are all unsupervised: cheap to build and tear down.
+ */
+export const layerEmpty: Layer.Layer<Supervisor, never, LifecycleLog> = layerWithLauncher.pipe(
+  Layer.provide(noModules),
+  Layer.provide(Layer.succeed(Launcher.Launcher, Launcher.Launcher.of({
+    launch: (member) => Effect.dieMessage(`${member.component_id}: this supervisor was built without a launcher (layerEmpty)`)
+  })))
 )
 
 /** Waits for every member of the supervisor in context to settle (see `awaitSettled`). */

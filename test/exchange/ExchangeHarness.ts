@@ -178,6 +178,8 @@ export const startExchange = (
       Layer.provide(NodeHttpClient.layerUndici)
     )
     const context = yield* Layer.buildWithScope(layer, scope).pipe(Effect.orDie, quiet)
+    // The supervisor layer returns while modules start; tests begin once each is ready or failed.
+    yield* Context.get(context, Supervisor).awaitSettled
     return {
       dataDir,
       supervisor: Context.get(context, Supervisor),
