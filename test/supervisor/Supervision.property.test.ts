@@ -135,16 +135,13 @@ const play = (member: MemberSpec, script: MemberScript, plan: ReadonlyArray<{ ac
     const supervisor = Context.get(context, Supervisor.Supervisor)
     const log = Context.get(context, LifecycleLog.LifecycleLog)
     yield* Scope.extend(supervisor.register(member), scope)
-    if (process.env["PROP_DEBUG"]) console.log("registered", JSON.stringify(script), JSON.stringify(plan))
     const operator: Array<Fiber.RuntimeFiber<void, unknown>> = []
     for (const step of plan) {
       yield* advance(step.afterMs)
       const act = step.action === "start" ? supervisor.start(ID) : step.action === "stop" ? supervisor.stop(ID) : supervisor.restart(ID)
       operator.push(yield* Effect.fork(act))
     }
-    if (process.env["PROP_DEBUG"]) console.log("actions forked")
     yield* advance(10_000)
-    if (process.env["PROP_DEBUG"]) console.log("advanced", (yield* log.history(ID)).map(key).join(" "))
     const last = yield* Effect.fork(supervisor.stop(ID))
     // A stop ends within the grace (the scripted kill is instant); every earlier action has ended too.
     yield* advance(member.graceMs + 1)
@@ -157,13 +154,12 @@ const play = (member: MemberSpec, script: MemberScript, plan: ReadonlyArray<{ ac
       runningAtEnd: yield* scripted.running,
       runningAtStopped: yield* Ref.get(runningAtStopped)
     }
+    // PROP_DEBUG=1 prints each run's facts and processes (with PROP_SEED=<seed> PROP_RUNS=1 to replay one).
     if (process.env["PROP_DEBUG"]) {
       console.log("FACTS", played.facts.map((f) => `${at(f)} ${key(f)} ${f.pid ?? ""} ${f.detail}`).join("\n"))
       console.log("PROCS", played.processes.map((p) => `${p.pid} ${p.spawnedAt}-${Option.getOrElse(p.endedAt, () => -1)}${p.killed ? " killed" : ""}`).join("\n"))
     }
-    if (process.env["PROP_DEBUG"]) console.log("closing")
     yield* Scope.close(scope, Exit.void)
-    if (process.env["PROP_DEBUG"]) console.log("closed")
     return played
   }).pipe(Effect.provide(Logger.minimumLogLevel(LogLevel.None)))
 
