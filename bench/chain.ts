@@ -20,6 +20,7 @@ import { IntentHost } from "../src/middleware/IntentHost.js"
 import * as OrbiplexNode from "../src/node/OrbiplexNode.js"
 import { ModuleClient } from "../src/supervisor/ModuleClient.js"
 import { ms, record, repoRoot, summarize, table, time } from "./Stats.js"
+import * as Supervisor from "../src/supervisor/Supervisor.js"
 
 const root = repoRoot()
 const CALLS = Number(process.env["BENCH_CALLS"] ?? 2_000)
@@ -90,6 +91,8 @@ export const run = async () => {
     OrbiplexNode.layer(config).pipe(Layer.provide(OrbiplexNode.logLevelLayer("warning")))
   )
   try {
+    // Building the runtime forks the module starts; wait for them before measuring.
+    await runtime.runPromise(Supervisor.awaitSettled)
     const client = await runtime.runPromise(ModuleClient)
     const runner = await runtime.runPromise(ChainRunner)
     const registry = await runtime.runPromise(HookRegistry)

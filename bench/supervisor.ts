@@ -53,6 +53,8 @@ export const run = async () => {
   const runtime = ManagedRuntime.make(OrbiplexNode.layer(config).pipe(Layer.provide(OrbiplexNode.logLevelLayer("warning"))))
   try {
     const supervisor = await runtime.runPromise(Supervisor)
+    // Building the runtime forks the module starts; wait for them before measuring.
+    await runtime.runPromise(supervisor.awaitSettled)
     const client = await runtime.runPromise(ModuleClient)
     const running = await runtime.runPromise(supervisor.current("echo"))
     if (Option.isNone(running)) throw new Error("echo is not running")

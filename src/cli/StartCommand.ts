@@ -15,18 +15,11 @@ import { isServing, Supervisor } from "../supervisor/Supervisor.js"
 import { checkConfig } from "./ConfigCheck.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 
-/** Waits until every module serves or has given up (failed, stopped). */
-const awaitSettled = (supervisor: Supervisor["Type"]): Effect.Effect<ReadonlyArray<ModuleStatus>> =>
-  Effect.forEach(supervisor.ids, (id) =>
-    supervisor.awaitStatus(id, (status) =>
-      isServing(status.state) || status.state === "failed" || status.state === "stopped"
-    ).pipe(Effect.orDie))
-
 /** The line `start` logs once every module has settled. */
 export const summaryLine = (nodeId: string, statuses: ReadonlyArray<ModuleStatus>): string => {
   const serving = statuses.filter((status) => isServing(status.state))
   const others = statuses.filter((status) => !isServing(status.state))
-  return `orbiplex node ${nodeId}: ${serving.length} of ${statuses.length} module(s) serving` +
+  return `orbiplex node ${nodeId}: ${serving.length} of ${statuses.length} member(s) serving` +
     (others.length === 0
       ? ""
       : `; not serving: ${others.map((status) => `${status.executor_id} ${status.state}${status.last_error === undefined ? "" : ` (${status.last_error})`}`).join("; ")}`)
@@ -49,7 +42,7 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
     return yield* Effect.scoped(
       Effect.gen(function*() {
         const context = yield* Layer.build(served)
-        const statuses = yield* awaitSettled(Context.get(context, Supervisor))
+        const statuses = yield* Context.get(context, Supervisor).awaitSettled
         yield* Effect.logInfo(summaryLine(nodeConfig.node.id, statuses))
         return yield* Effect.never
       })

@@ -188,7 +188,8 @@ export const workflowRun = Effect.fn("WorkflowCommand.run")(function*(args: Work
       const log = yield* LifecycleLog
       const catalog = yield* OfferCatalog
       const runner = yield* WorkflowRunner
-      for (const status of yield* supervisor.list) {
+      // Modules start in the background; print their statuses once each is ready or has failed.
+      for (const status of yield* supervisor.awaitSettled) {
         yield* print(
           `module ${status.component_id} ${status.state}` +
             (status.module_version === undefined ? "" : ` ${status.module_id} ${status.module_version}`) +

@@ -1,12 +1,18 @@
 /**
- * What operators see of one supervised module (list / inspect).
+ * What operators see of one supervised member, module or provider (list / inspect).
  */
 import { Schema } from "effect"
 import { ModuleState } from "./LifecycleFact.js"
 
-/** A module's current state and identity. */
+/** What a status row describes: a middleware module or a supervised provider. */
+export const ModuleKind = Schema.Literal("module", "provider")
+/** A member kind. */
+export type ModuleKind = typeof ModuleKind.Type
+
+/** A supervised member's current state and identity. */
 export class ModuleStatus extends Schema.Class<ModuleStatus>("ModuleStatus")({
   executor_id: Schema.String,
+  kind: Schema.optionalWith(ModuleKind, { default: () => "module" }),
   module_id: Schema.String,
   component_id: Schema.String,
   state: ModuleState,

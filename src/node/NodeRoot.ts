@@ -19,6 +19,7 @@ import type { ExchangeSettings } from "../exchange/ExchangeConfig.js"
 import type { IdentityUnavailable } from "../exchange/NodeIdentity.js"
 import * as OfferPublisher from "../exchange/OfferPublisher.js"
 import type { ProvidersInvalid } from "../provider/ProviderConfig.js"
+import * as ProcessGroups from "../supervisor/ProcessGroups.js"
 import * as ChainStack from "./ChainStack.js"
 import * as Exchange from "./Exchange.js"
 import * as NodeCapabilities from "./NodeCapabilities.js"
@@ -79,7 +80,11 @@ export const layerBase = (
   // The loader already refused a config whose hooks do not compile, so a failure here is a defect.
   ChainStack.layerCore(featuresOf(config, options).chains).pipe(
     Layer.orDie,
-    Layer.provideMerge(OrbiplexNode.layerSupervisionWithoutHttp(config))
+    Layer.provideMerge(
+      // The node records the process groups it spawns and, before spawning anything, reaps the ones a
+      // crashed run left behind (issue 9): the supervisor is built only after the reap.
+      OrbiplexNode.layerSupervisionWithoutHttp(config).pipe(Layer.provide(ProcessGroups.layerReaped(config.node.data_dir)))
+    )
   )
 
 /** Capabilities, exchange and workflows over the base; building it waits for the Dators (offers are published). */

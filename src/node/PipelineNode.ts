@@ -1,7 +1,8 @@
 /**
  * Providers and pipelines as one layer for `OrbiplexNode`: the shared call policies, the provider
  * transport, the registry (supervised providers started, startup health checks), the client, and
- * the checked pipelines. It needs the lifecycle log, where supervised providers' facts go.
+ * the checked pipelines. Supervised providers are members of a Supervisor: the node's own (`layerConfig`,
+ * `layerInSupervisor`), or a supervisor of providers alone over the caller's lifecycle log (`layer`).
  */
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Layer } from "effect"
@@ -12,6 +13,7 @@ import * as ProviderRegistry from "../provider/ProviderRegistry.js"
 import * as ProviderTransport from "../provider/ProviderTransport.js"
 import * as CallPolicies from "../resilience/CallPolicies.js"
 import type { LifecycleLog } from "../supervisor/LifecycleLog.js"
+import * as Supervisor from "../supervisor/Supervisor.js"
 import type { InProcessModule } from "../pipeline/InProcessModule.js"
 import * as Pipelines from "../pipeline/Pipelines.js"
 import { standardModules } from "../pipeline/StandardModules.js"
@@ -47,8 +49,8 @@ export const setupFromConfig = (
 /** Providers and pipelines; `CallPolicies` is built here unless the caller provides its own (share one per node). */
 export const layerWithoutPolicies = (
   setup: PipelineSetup
-): Layer.Layer<Exclude<PipelineServices, CallPolicies.CallPolicies>, PipelineStartError, LifecycleLog | CallPolicies.CallPolicies> => {
-  const registry = ProviderRegistry.layer(setup.providers, setup.registry)
+): Layer.Layer<Exclude<PipelineServices, CallPolicies.CallPolicies>, PipelineStartError, Supervisor.Supervisor | CallPolicies.CallPolicies> => {
+  const registry = ProviderRegistry.layerInSupervisor(setup.providers, setup.registry)
   const client = ProviderClient.layer.pipe(Layer.provideMerge(registry))
   return Pipelines.layer(setup.pipelines, setup.modules ?? standardModules).pipe(
     Layer.provideMerge(client),
@@ -56,14 +58,20 @@ export const layerWithoutPolicies = (
   )
 }
 
-/** Providers, pipelines and the node's call policies. */
-export const layer = (setup: PipelineSetup): Layer.Layer<PipelineServices, PipelineStartError, LifecycleLog> =>
+/** Providers, pipelines and the node's call policies, with supervised providers in the given Supervisor. */
+export const layerInSupervisor = (setup: PipelineSetup): Layer.Layer<PipelineServices, PipelineStartError, Supervisor.Supervisor> =>
   layerWithoutPolicies(setup).pipe(Layer.provideMerge(CallPolicies.layer))
 
-/** `layer` for a loaded config file: its providers decoded and resolved against the file's folder first. */
+/** Providers, pipelines and the node's call policies, with supervised providers in a Supervisor of their own. */
+export const layer = (setup: PipelineSetup): Layer.Layer<PipelineServices, PipelineStartError, LifecycleLog> =>
+  layerInSupervisor(setup).pipe(
+    Layer.provide(setup.providers.some((entry) => entry.launch !== undefined) ? Supervisor.layerStandalone : Supervisor.layerEmpty)
+  )
+
+/** `layerInSupervisor` for a loaded config file (the node's Supervisor): its providers decoded and resolved against the file's folder first. */
 export const layerConfig = (
   file: string,
   config: { readonly providers: ReadonlyArray<unknown>; readonly pipelines: Readonly<Record<string, unknown>> },
   modules: ReadonlyArray<InProcessModule<unknown, unknown>> = standardModules
-): Layer.Layer<PipelineServices, PipelineStartError | ProvidersInvalid, LifecycleLog | Path.Path | FileSystem.FileSystem> =>
-  Layer.unwrapEffect(Effect.map(setupFromConfig(file, config, modules), layer))
+): Layer.Layer<PipelineServices, PipelineStartError | ProvidersInvalid, Supervisor.Supervisor | Path.Path | FileSystem.FileSystem> =>
+  Layer.unwrapEffect(Effect.map(setupFromConfig(file, config, modules), layerInSupervisor))

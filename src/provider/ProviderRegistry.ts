@@ -4,15 +4,18 @@
  *
  * Startup, in order: the schemas are already well-formed (the config decoder refused the file
  * otherwise); supervised providers are started and awaited; every provider's `health_url` is asked
- * once, and each result is logged with what to check. A failed check blocks the start only for
+ * once, and each result is logged with what to check. Supervised providers are members of the node's
+ * Supervisor (so `orbiplex status`, `module restart` and the facts cover them); this registry asks it
+ * where each one listens now. A failed check blocks the start only for
  * entries marked `require_healthy` (or when the layer is built with `requireHealthy`).
  */
 import { Clock, Context, Effect, Either, Layer, Option, ParseResult, Schema } from "effect"
 import type { ModuleState } from "../contract/LifecycleFact.js"
 import type { LifecycleLog } from "../supervisor/LifecycleLog.js"
+import { layerEmpty, layerStandalone, Supervisor } from "../supervisor/Supervisor.js"
 import type { ProviderEntry } from "./ProviderConfig.js"
 import { UnknownProvider } from "./ProviderError.js"
-import { type ProviderProcessStatus, type SupervisedProvider, supervise } from "./ProviderProcess.js"
+import { providerMember, type ProviderProcessStatus, type SupervisedProvider, supervise } from "./ProviderProcess.js"
 import { ProviderTransport } from "./ProviderTransport.js"
 import { toSchema } from "../typelang/TypeCheck.js"
 import type { RecordType } from "../typelang/TypeLanguage.js"
@@ -121,9 +124,12 @@ export const resolve = (entry: ProviderEntry, process: Option.Option<SupervisedP
 export const make = (entries: ReadonlyArray<ProviderEntry>, options: RegistryOptions = {}) =>
   Effect.gen(function*() {
     const transport = yield* ProviderTransport
+    const supervisor = yield* Supervisor
     const byName = new Map<string, ResolvedProvider>()
     for (const entry of entries) {
-      const process = entry.launch === undefined ? Option.none() : Option.some(yield* supervise(entry))
+      // A supervised provider is a member of the node's Supervisor for as long as this registry lives.
+      const member = providerMember(entry)
+      const process = member === undefined ? Option.none() : Option.some(yield* supervise(supervisor, member))
       byName.set(entry.name, resolve(entry, process))
     }
     const names = entries.map((e) => e.name)
@@ -218,8 +224,17 @@ export const make = (entries: ReadonlyArray<ProviderEntry>, options: RegistryOpt
     })
   })
 
-/** The registry for `entries` (resolved by `decodeProviders`). */
+/** The registry for `entries` (resolved by `decodeProviders`), its supervised providers members of the given Supervisor. */
+export const layerInSupervisor = (
+  entries: ReadonlyArray<ProviderEntry>,
+  options: RegistryOptions = {}
+): Layer.Layer<ProviderRegistry, ProviderStartFailed, ProviderTransport | Supervisor> => Layer.scoped(ProviderRegistry, make(entries, options))
+
+/** The registry for `entries`, its supervised providers in a Supervisor of their own (no node around it). */
 export const layer = (
   entries: ReadonlyArray<ProviderEntry>,
   options: RegistryOptions = {}
-): Layer.Layer<ProviderRegistry, ProviderStartFailed, ProviderTransport | LifecycleLog> => Layer.scoped(ProviderRegistry, make(entries, options))
+): Layer.Layer<ProviderRegistry, ProviderStartFailed, ProviderTransport | LifecycleLog> =>
+  layerInSupervisor(entries, options).pipe(
+    Layer.provide(entries.some((entry) => entry.launch !== undefined) ? layerStandalone : layerEmpty)
+  )

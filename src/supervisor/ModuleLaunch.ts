@@ -6,10 +6,9 @@
  * step named, which closes the scope, which stops the process.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Either, Option, Ref, Schedule, type Scope } from "effect"
+import { Clock, Duration, Effect, Either, Option, type Scope } from "effect"
 import {
   HOST_API_VERSION,
-  majorOf,
   MIDDLEWARE_CONTRACT_VERSION,
   MiddlewareInit,
   ModuleReport
@@ -20,9 +19,13 @@ import { Schema } from "effect"
 import { type Child, describeExit, spawnChild } from "./ChildProcess.js"
 import { AUTH_HEADER, childEnvironment, makeLaunchToken } from "./ChildEnvironment.js"
 import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
+import type { Run } from "./Member.js"
 import { checkPortFree, checkPortOwned, fixedPortOf } from "./PortOwner.js"
 import { preflight } from "./Preflight.js"
+import { awaitReady, httpHealth, httpReady } from "./Probe.js"
 import { ProcessGroups } from "./ProcessGroups.js"
+import type { LifecycleLog } from "./LifecycleLog.js"
+import { checkReport, publishListening } from "./ReportCheck.js"
 import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
 
 /** A module that reached `ready`: where it listens, how to authenticate, what it reported. */
@@ -100,22 +103,11 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
     return yield* fail("announce", `the module announced host ${announcement.host}`, "modules must listen on loopback only (127.0.0.1 or ::1)", true)
   }
   const baseUrl = announcedOrigin(announcement)
+  yield* publishListening(entry, child.pid, announcement.host, announcement.port)
 
-  const readyOnce = client.get(baseUrl + entry.http.ready_path).pipe(
-    Effect.flatMap((response) => response.status === 200 ? Effect.void : Effect.fail(`answered ${response.status}`)),
-    Effect.scoped,
-    Effect.mapError(String)
-  )
-  const readyLeft = yield* timeLeft
-  // The deadline ends the polling, so the message names the last answer seen, not "timeout".
-  const lastReady = yield* Ref.make("no answer yet")
   yield* orExit(
     "ready",
-    readyOnce.pipe(
-      Effect.tapError((answer) => Ref.set(lastReady, answer)),
-      Effect.retry(Schedule.exponential(Duration.millis(2), 1.5).pipe(Schedule.either(Schedule.spaced("100 millis")))),
-      Effect.timeout(readyLeft),
-      Effect.catchAll(() => Effect.flip(Ref.get(lastReady))),
+    awaitReady(httpReady(client, baseUrl + entry.http.ready_path), Duration.toMillis(yield* timeLeft), "no answer yet").pipe(
       Effect.mapError((last) =>
         fail("ready", `${entry.http.ready_path} did not answer 200 within ${entry.http.startup_timeout_ms} ms (last: ${last})`, "check what the module waits for before it reports ready, or raise http.startup_timeout_ms")
       )
@@ -159,12 +151,8 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
       Effect.fail(fail("report", `the module report is invalid:\n${formatProblems(problemsOf(error))}`, "fix the module's module.json or init handler", true)),
     onRight: Effect.succeed
   })
-  if (report.module_id !== entry.module_id) {
-    return yield* fail("report", `module_id is "${report.module_id}" but config expects "${entry.module_id}"`, "fix module_id in the config or run the right module", true)
-  }
-  if (majorOf(report.middleware_contract_version) !== majorOf(MIDDLEWARE_CONTRACT_VERSION)) {
-    return yield* fail("report", `middleware_contract_version is "${report.middleware_contract_version}", this host speaks ${MIDDLEWARE_CONTRACT_VERSION}`, "use a module built for middleware contract 1.x", true)
-  }
+  const checked = checkReport(report, entry)
+  if (Either.isLeft(checked)) return yield* fail("report", checked.left.detail, checked.left.hint, true)
   const readyAt = yield* Clock.currentTimeMillis
   return {
     entry,
@@ -178,5 +166,24 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
   } satisfies RunningModule
 })
 
+/** A ready module as the lifetime sees it. */
+export const moduleRun = (running: RunningModule, client: HttpClient.HttpClient): Run => ({
+  pid: running.pid,
+  port: running.port,
+  baseUrl: running.baseUrl,
+  exit: running.child.exit,
+  probe: httpHealth(client, running.baseUrl + running.entry.http.health_path),
+  readyDetail: `pid=${running.pid} port=${running.port} version=${running.report.module_version} ` +
+    `capabilities=${running.report.capabilities.map((capability) => capability.capability_id).join(",") || "-"} ` +
+    `in ${running.startMillis} ms`,
+  readyFields: {
+    module_name: running.report.module_name,
+    module_version: running.report.module_version,
+    description: running.report.description,
+    capabilities: running.report.capabilities.map((capability) => capability.capability_id)
+  },
+  module: Option.some(running)
+})
+
 /** The scoped launch as a plain type, for callers that name it. */
-export type Launching = Effect.Effect<RunningModule, ModuleStartFailed, Scope.Scope | HttpClient.HttpClient>
+export type Launching = Effect.Effect<RunningModule, ModuleStartFailed, Scope.Scope | HttpClient.HttpClient | LifecycleLog>

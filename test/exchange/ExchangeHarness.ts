@@ -175,6 +175,8 @@ export const startExchange = (
       ...(options.inquirium === undefined ? {} : { inquirium: options.inquirium })
     })
     const context = yield* Layer.buildWithScope(layer, scope).pipe(Effect.orDie, quiet)
+    // The supervisor layer returns while modules start; tests begin once each is ready or failed.
+    yield* Context.get(context, Supervisor).awaitSettled
     return {
       dataDir,
       supervisor: Context.get(context, Supervisor),

@@ -69,6 +69,8 @@ describe("embedding", () => {
       const seen = yield* Effect.gen(function*() {
         const supervisor = yield* Supervisor
         const client = yield* ModuleClient
+        // The layer hands the services out while the module starts; the embedder waits when it wants to.
+        yield* supervisor.awaitSettled
         const status = yield* supervisor.inspect("echoer")
         expect(status.state).toBe("ready")
         yield* Ref.set(pid, status.pid ?? 0)

@@ -47,6 +47,8 @@ export const startNode = (
       Layer.provide(options.http ?? NodeHttpClient.layerUndici)
     )
     const context = yield* Layer.buildWithScope(layer, scope)
+    // The layer returns while modules start; the tests here begin once each is ready or has failed.
+    yield* Context.get(context, Supervisor).awaitSettled
     return {
       supervisor: Context.get(context, Supervisor),
       client: Context.get(context, ModuleClient),
