@@ -12,6 +12,7 @@ import { parseMillis } from "../contract/DurationString.js"
 import * as ChainRunner from "../middleware/ChainRunner.js"
 import { ChainResult } from "../middleware/ChainTrace.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
+import * as Supervisor from "../supervisor/Supervisor.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 
 /** The `--payload` is neither JSON nor a readable `@file`, or not a JSON object. */
@@ -88,6 +89,9 @@ export const runHookOnce = (args: {
     const payload = yield* readPayload(args.payload)
     const result = yield* Effect.gen(function*() {
       const runner = yield* ChainRunner.ChainRunner
+      // The supervisor's build returns while modules start; a one-shot run waits for them (within
+      // --deadline) so a slow module is not skipped as not ready.
+      yield* Supervisor.awaitSettled
       return yield* runner.runHook(args.hook, payload, {
         ...(args.correlationId === undefined ? {} : { correlationId: args.correlationId }),
         ...(args.deadlineMs === undefined ? {} : { deadlineMs: args.deadlineMs })

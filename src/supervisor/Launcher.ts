@@ -7,43 +7,43 @@ import { HttpClient } from "@effect/platform"
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import type { HostIdentity } from "./ModuleLaunch.js"
 import { launchModule, moduleRun } from "./ModuleLaunch.js"
-import type { MemberSpec, Run } from "./Member.js"
+import type { Listening, MemberSpec, Run } from "./Member.js"
 import { launchProvider } from "./ProviderLaunch.js"
-import { LifecycleLog } from "./LifecycleLog.js"
 import { ProcessGroups } from "./ProcessGroups.js"
 import type { ModuleStartFailed } from "./SupervisorError.js"
 
 /** Launches members. */
 export class Launcher extends Context.Tag("orbiplex/Launcher")<Launcher, {
-  /** Runs `member` in the caller's scope (closing it stops the process) and returns once it is ready. */
-  readonly launch: (member: MemberSpec) => Effect.Effect<Run, ModuleStartFailed, Scope.Scope>
+  /**
+   * Runs `member` in the caller's scope (closing it stops the process) and returns once it is ready;
+   * `listening` is told the process and its port as soon as it announces them (CONTRACTS §1.4).
+   */
+  readonly launch: (member: MemberSpec, listening: Listening) => Effect.Effect<Run, ModuleStartFailed, Scope.Scope>
 }>() {}
 
 /**
- * The real launcher over `client`, telling modules who `host` is. Launches publish their `listening`
- * fact to the lifecycle log, and record each spawned process group when the node keeps a record of
- * them (`ProcessGroups`, so a crashed run's leftovers are reaped at the next start).
+ * The real launcher over `client`, telling modules who `host` is. It records each spawned process
+ * group when the node keeps a record of them (`ProcessGroups`, so a crashed run's leftovers are
+ * reaped at the next start).
  */
 export const make = (host: HostIdentity) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
-    const log = yield* LifecycleLog
     const groups = yield* Effect.serviceOption(ProcessGroups)
     const withServices = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       effect.pipe(
         Effect.provideService(HttpClient.HttpClient, client),
-        Effect.provideService(LifecycleLog, log),
         (provided) => Option.match(groups, { onNone: () => provided, onSome: (record) => Effect.provideService(provided, ProcessGroups, record) })
       )
     return Launcher.of({
-      launch: (member) => {
+      launch: (member, listening) => {
         const source = member.source
         return source._tag === "Module"
-          ? Effect.map(withServices(launchModule(source.entry, host)), (running) => moduleRun(running, client))
-          : withServices(launchProvider(source.launch, member.graceMs))
+          ? Effect.map(withServices(launchModule(source.entry, host, listening)), (running) => moduleRun(running, client))
+          : withServices(launchProvider(source.launch, member.graceMs, listening))
       }
     })
   })
 
 /** The real launcher as a layer. */
-export const layer = (host: HostIdentity): Layer.Layer<Launcher, never, HttpClient.HttpClient | LifecycleLog> => Layer.effect(Launcher, make(host))
+export const layer = (host: HostIdentity): Layer.Layer<Launcher, never, HttpClient.HttpClient> => Layer.effect(Launcher, make(host))

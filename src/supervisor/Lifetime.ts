@@ -156,7 +156,9 @@ export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type
   const serve = (slot: Slot): Effect.Effect<RunEnd> =>
     Effect.scoped(
       Effect.gen(function*() {
-        const run = yield* launcher.launch(slot.member)
+        const run = yield* launcher.launch(slot.member, (pid, host, port) =>
+          // Operators see the process as soon as it announces, long before a slow module is ready.
+          Effect.asVoid(transition(slot, "lifetime", "starting", "listening", `pid=${pid} listening on ${host}:${port}`, { pid, port })))
         const readyAt = yield* Clock.currentTimeMillis
         yield* Ref.set(slot.run, Option.some(run))
         yield* transition(slot, "lifetime", "ready", "ready", run.readyDetail, {

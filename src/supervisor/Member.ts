@@ -94,3 +94,6 @@ export const moduleMember = (entry: ModuleEntry): MemberSpec => ({
   startDetail: `spawning ${entry.launch.executable} ${entry.launch.args.join(" ")}`.trimEnd(),
   source: { _tag: "Module", entry }
 })
+
+/** Told the pid, host and port of a member that announced it listens, before it is ready. */
+export type Listening = (pid: number, host: string, port: number) => Effect.Effect<void>

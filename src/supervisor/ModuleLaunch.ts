@@ -19,13 +19,12 @@ import { Schema } from "effect"
 import { type Child, describeExit, spawnChild } from "./ChildProcess.js"
 import { AUTH_HEADER, childEnvironment, makeLaunchToken } from "./ChildEnvironment.js"
 import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
-import type { Run } from "./Member.js"
+import type { Listening, Run } from "./Member.js"
 import { checkPortFree, checkPortOwned, fixedPortOf } from "./PortOwner.js"
 import { preflight } from "./Preflight.js"
 import { awaitReady, httpHealth, httpReady } from "./Probe.js"
 import { ProcessGroups } from "./ProcessGroups.js"
-import type { LifecycleLog } from "./LifecycleLog.js"
-import { checkReport, publishListening } from "./ReportCheck.js"
+import { checkReport } from "./ReportCheck.js"
 import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
 
 /** A module that reached `ready`: where it listens, how to authenticate, what it reported. */
@@ -52,7 +51,7 @@ const decodeReport = Schema.decodeUnknownEither(ModuleReport, { errors: "all" })
 const isLoopback = (host: string): boolean => host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 
 /** Launches `entry` inside the caller's scope and returns once the module is ready. */
-export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: ModuleEntry, host: HostIdentity) {
+export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: ModuleEntry, host: HostIdentity, listening: Listening = () => Effect.void) {
   const client = yield* HttpClient.HttpClient
   const fail = (step: StartStep, detail: string, hint: string, permanent = false) =>
     new ModuleStartFailed({ executor_id: entry.id, component_id: entry.component_id, step, detail, hint, permanent })
@@ -103,7 +102,7 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
     return yield* fail("announce", `the module announced host ${announcement.host}`, "modules must listen on loopback only (127.0.0.1 or ::1)", true)
   }
   const baseUrl = announcedOrigin(announcement)
-  yield* publishListening(entry, child.pid, announcement.host, announcement.port)
+  yield* listening(child.pid, announcement.host, announcement.port)
 
   yield* orExit(
     "ready",
@@ -186,4 +185,4 @@ export const moduleRun = (running: RunningModule, client: HttpClient.HttpClient)
 })
 
 /** The scoped launch as a plain type, for callers that name it. */
-export type Launching = Effect.Effect<RunningModule, ModuleStartFailed, Scope.Scope | HttpClient.HttpClient | LifecycleLog>
+export type Launching = Effect.Effect<RunningModule, ModuleStartFailed, Scope.Scope | HttpClient.HttpClient>

@@ -8,7 +8,7 @@ import { Clock, Effect, Option } from "effect"
 import { Launch } from "../contract/ModuleEntry.js"
 import { describeExit, spawnChild } from "./ChildProcess.js"
 import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
-import type { ProviderLaunchSpec, Run } from "./Member.js"
+import type { Listening, ProviderLaunchSpec, Run } from "./Member.js"
 import { checkPortFree, checkPortOwned, fixedPortOf } from "./PortOwner.js"
 import { preflight } from "./Preflight.js"
 import { awaitReady, httpHealth, httpReady } from "./Probe.js"
@@ -16,7 +16,7 @@ import { ProcessGroups } from "./ProcessGroups.js"
 import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
 
 /** Launches the provider inside the caller's scope and returns once its health_url answers 200. */
-export const launchProvider = Effect.fn("ProviderLaunch.launch")(function*(spec: ProviderLaunchSpec, graceMs: number) {
+export const launchProvider = Effect.fn("ProviderLaunch.launch")(function*(spec: ProviderLaunchSpec, graceMs: number, listening: Listening = () => Effect.void) {
   const client = yield* HttpClient.HttpClient
   const component = `provider.${spec.name}`
   const fail = (step: StartStep, detail: string, hint: string, permanent = false) =>
@@ -64,6 +64,7 @@ export const launchProvider = Effect.fn("ProviderLaunch.launch")(function*(spec:
           onTimeout: () =>
             fail("announce", `no {"event":"listening",...} line on stdout within ${spec.startupTimeoutMs} ms`, "a provider on port 0 must announce its port")
         }),
+        Effect.tap((announcement) => listening(child.pid, announcement.host, announcement.port)),
         Effect.map(announcedOrigin)
       )
     )

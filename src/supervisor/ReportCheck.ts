@@ -1,13 +1,10 @@
 /**
- * Two pieces of a module's start (CONTRACTS §1.4, §1.5) kept out of the launch itself so they can be
- * tested alone: the checks of a module report against the config and this host (module id, middleware
- * contract version, host API version), and the `listening` lifecycle fact once a module announced.
+ * The checks of a module report (CONTRACTS §1.5) against the config and this host (module id,
+ * middleware contract version, host API version), kept out of the launch so they can be tested alone.
  */
-import { Clock, Effect, Either } from "effect"
-import { LifecycleFact } from "../contract/LifecycleFact.js"
+import { Either } from "effect"
 import { HOST_API_VERSION, majorOf, MIDDLEWARE_CONTRACT_VERSION, type ModuleReport } from "../contract/MiddlewareInit.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
-import { LifecycleLog } from "./LifecycleLog.js"
 
 /** Why a decoded report is refused: the field, what is wrong, and what to do (for `ModuleStartFailed`). */
 export interface ReportMismatch {
@@ -63,34 +60,3 @@ export const checkReport = (
   }
   return Either.right(report)
 }
-
-/** The `listening` fact of §1.4: the module announced its port; it stays `starting` until it is ready. */
-export const listeningFact = (
-  entry: Pick<ModuleEntry, "id" | "module_id" | "component_id">,
-  at: string,
-  pid: number,
-  host: string,
-  port: number
-): LifecycleFact =>
-  new LifecycleFact({
-    at,
-    module_id: entry.module_id,
-    executor_id: entry.id,
-    component_id: entry.component_id,
-    from: "starting",
-    to: "starting",
-    cause: "listening",
-    detail: `pid=${pid} listening on ${host}:${port}`,
-    pid,
-    port
-  })
-
-/** Publishes the `listening` fact now, for the launch to call right after a valid announcement. */
-export const publishListening = (
-  entry: Pick<ModuleEntry, "id" | "module_id" | "component_id">,
-  pid: number,
-  host: string,
-  port: number
-): Effect.Effect<void, never, LifecycleLog> =>
-  Effect.flatMap(LifecycleLog, (log) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => log.publish(listeningFact(entry, new Date(now).toISOString(), pid, host, port))))

@@ -66,6 +66,8 @@ export const startChain = (
       Layer.provide(NodeHttpClient.layerUndici)
     )
     const context = yield* Layer.buildWithScope(layer, scope)
+    // The supervisor's build returns while modules start: the chain tests begin once they are up.
+    yield* Context.get(context, Supervisor).awaitSettled
     return {
       runner: Context.get(context, ChainRunner.ChainRunner),
       store: Context.get(context, TraceStore.TraceStore),

@@ -63,7 +63,7 @@ describe("operator API", () => {
 
       const detail = yield* client.inspect("echo")
       expect(detail.status.pid).toBe(firstPid)
-      expect(detail.facts.map((fact) => `${fact.from}>${fact.to}`)).toEqual(["configured>starting", "starting>ready"])
+      expect(detail.facts.map((fact) => `${fact.from}>${fact.to}`)).toEqual(["configured>starting", "starting>starting", "starting>ready"])
 
       // A restart answers once the new process serves: a new pid, and the old one is gone.
       const restarted = yield* client.act("echo", "restart")

@@ -93,8 +93,8 @@ describe("embedding", () => {
         const greeter = yield* Greeter
         expect(yield* greeter.greet("env_layer")).toBe("env_layer")
         const log = yield* LifecycleLog
-        return (yield* log.history("echoer")).map((fact) => fact.to)
+        return (yield* log.history("echoer")).map((fact) => `${fact.to}:${fact.cause}`)
       }).pipe(Effect.provide(app), Effect.provide(OrbiplexNode.logLevelLayer(config.node.log_level)))
-      expect(facts).toEqual(["starting", "ready"])
+      expect(facts).toEqual(["starting:start", "starting:listening", "ready:ready"])
     }))
 })

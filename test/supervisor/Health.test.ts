@@ -33,15 +33,17 @@ describe("Supervisor health", () => {
       expect(isAlive(first.pid)).toBe(false)
       expect(yield* first.child.exit).toEqual({ code: 0, signal: null })
       // The new instance fails its checks the same way, so only the first cycle is asserted.
-      expect((yield* factKeys(node, "sickly")).slice(0, 6)).toEqual([
+      expect((yield* factKeys(node, "sickly")).slice(0, 8)).toEqual([
         "configured>starting:start",
+        "starting>starting:listening",
         "starting>ready:ready",
         "ready>degraded:health-change",
         "degraded>starting:health-change",
         "starting>starting:restart",
+        "starting>starting:listening",
         "starting>ready:ready"
       ])
       const facts = yield* node.log.history("sickly")
-      expect(facts[3]?.detail).toContain("health check failed 2 of 2: answered 500; restarting it")
+      expect(facts[4]?.detail).toContain("health check failed 2 of 2: answered 500; restarting it")
     }).pipe(quiet))
 })

@@ -123,9 +123,11 @@ describe("ModuleClient", () => {
       expect(status.pid).toBe(after.annotations?.["pid"])
       expect(yield* factKeys(node, "fragile")).toEqual([
         "configured>starting:start",
+        "starting>starting:listening",
         "starting>ready:ready",
         "ready>starting:crash",
         "starting>starting:restart",
+        "starting>starting:listening",
         "starting>ready:ready"
       ])
     }).pipe(quiet))

@@ -39,10 +39,14 @@ describe("Supervisor lifecycle", () => {
       expect(isAlive(running.pid)).toBe(false)
       expect(yield* factKeys(node, "happy")).toEqual([
         "configured>starting:start",
+        "starting>starting:listening",
         "starting>ready:ready",
         "ready>stopping:stop",
         "stopping>stopped:stop"
       ])
+      // The listening fact names the process and its port before the module is ready (§1.4).
+      const listening = (yield* node.log.history("happy")).find((fact) => fact.cause === "listening")
+      expect(listening).toMatchObject({ from: "starting", to: "starting", pid: running.pid, port: running.port })
       const facts = yield* node.log.history("happy")
       expect(facts[1]?.pid).toBe(running.pid)
       expect(facts.every((fact) => fact.module_id === "fixture-module" && fact.component_id === "middleware.happy")).toBe(true)
@@ -97,7 +101,8 @@ describe("Supervisor lifecycle", () => {
     Effect.gen(function*() {
       const node = yield* startNode([
         fixtureEntry("unready", "never_ready", {
-          http: { startup_timeout_ms: 400 },
+          // Long enough for a loaded machine to start Python and answer /readyz at least once.
+          http: { startup_timeout_ms: 3_000 },
           restart_policy: { mode: "never" }
         })
       ])
@@ -158,6 +163,7 @@ describe("Supervisor lifecycle", () => {
         const facts = yield* node.log.history("liar")
         expect(facts.map((fact) => `${fact.from}>${fact.to}:${fact.cause}`)).toEqual([
           "configured>starting:start",
+          "starting>starting:listening",
           "starting>failed:start-failed"
         ])
         // The refused module was stopped when its launch scope closed.

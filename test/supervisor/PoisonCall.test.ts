@@ -46,9 +46,11 @@ describe("a call that crashes its module", () => {
       expect((yield* node.supervisor.inspect("poisoned")).restarts).toBe(1)
       expect(yield* factKeys(node, "poisoned")).toEqual([
         "configured>starting:start",
+        "starting>starting:listening",
         "starting>ready:ready",
         "ready>starting:crash",
         "starting>starting:restart",
+        "starting>starting:listening",
         "starting>ready:ready"
       ])
       const warning = logs.lines.find((line) => line.includes("order_poison_1"))

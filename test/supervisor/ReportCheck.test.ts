@@ -1,12 +1,11 @@
 /**
- * Issue 9 item 8: the report's `host_api_version` is held against the host's, and the `listening`
- * fact of CONTRACTS §1.4 is emitted once a module announced (ReportCheck, hooked into the launch).
+ * Issue 9 item 8: the report's `host_api_version` is held against the host's (the `listening` fact
+ * of CONTRACTS §1.4 is asserted with a real module in Lifecycle.test.ts).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, FastCheck } from "effect"
+import { Either, FastCheck } from "effect"
 import { ModuleReport } from "../../src/contract/MiddlewareInit.js"
-import * as LifecycleLog from "../../src/supervisor/LifecycleLog.js"
-import { checkReport, listeningFact, publishListening } from "../../src/supervisor/ReportCheck.js"
+import { checkReport } from "../../src/supervisor/ReportCheck.js"
 
 const entry = { id: "echo", module_id: "orbiplex-echo", component_id: "middleware.echo" }
 const report = (fields: Partial<ConstructorParameters<typeof ModuleReport>[0]> = {}) =>
@@ -50,27 +49,4 @@ describe("checkReport", () => {
       expect(Either.isRight(result)).toBe(major === hostMajor && minor <= hostMinor)
     }
   )
-})
-
-describe("listening fact", () => {
-  it("names the module, its pid and port, and keeps it starting", () => {
-    expect(listeningFact(entry, "2026-12-07T00:00:00.000Z", 4242, "127.0.0.1", 47113)).toMatchObject({
-      executor_id: "echo",
-      module_id: "orbiplex-echo",
-      from: "starting",
-      to: "starting",
-      cause: "listening",
-      pid: 4242,
-      port: 47113,
-      detail: "pid=4242 listening on 127.0.0.1:47113"
-    })
-  })
-
-  it.effect("is published to the lifecycle log", () =>
-    Effect.gen(function*() {
-      yield* publishListening(entry, 7, "127.0.0.1", 5000)
-      const log = yield* LifecycleLog.LifecycleLog
-      const history = yield* log.history("echo")
-      expect(history.map((fact) => [fact.cause, fact.port])).toEqual([["listening", 5000]])
-    }).pipe(Effect.provide(LifecycleLog.layer)))
 })
