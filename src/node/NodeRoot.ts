@@ -4,10 +4,12 @@
  * one chain runner, one `IntentHost`, one capability registry, one inquirium provider. Each feature
  * takes its own settings; `featuresOf` maps the node config to them.
  *
- * Order of the build (each step over the ones before it): supervision, the chain core (its
- * `IntentHost` port still unbound), exchange and workflow, the capability registry (binds the
- * port), the offer publisher's startup (publishes, then refreshes), providers and pipelines, and
- * last, in `layerWithOperator`, the operator API.
+ * Order of the build (each step over the ones before it): the store (opened once, from
+ * `config.storage` and `node.data_dir`) with the fact and trace journals, supervision, the chain
+ * core (its `IntentHost` port still unbound), exchange and workflow, the capability registry (binds
+ * the port), the offer publisher's startup (publishes, then refreshes), in `layer` the resumption
+ * of interrupted workflow runs, providers and pipelines, and last, in `layerWithOperator`, the
+ * operator API.
  */
 import type { FileSystem, HttpClient, Path } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -23,7 +25,11 @@ import * as ChainStack from "./ChainStack.js"
 import * as Exchange from "./Exchange.js"
 import * as NodeCapabilities from "./NodeCapabilities.js"
 import * as OrbiplexNode from "./OrbiplexNode.js"
+import * as NodeJournals from "./NodeJournals.js"
 import * as PipelineNode from "./PipelineNode.js"
+import * as StoreLayer from "../store/StoreLayer.js"
+import type { StoreFailed, StoreUnavailable } from "../store/StoreError.js"
+import * as WorkflowResume from "../workflow/WorkflowResume.js"
 
 /** Choices beyond the config. */
 export interface NodeOptions {
@@ -61,25 +67,35 @@ export const layerSupervision = OrbiplexNode.layerSupervision
 /** Supervision and middleware chains with the provider-side capabilities (`orbiplex hook run`). */
 export const layerChains = OrbiplexNode.layer
 
-/** What the exchange node provides: supervision, chains, capabilities, exchange, workflows. */
+/** What the exchange node provides: the store, supervision, chains, capabilities, exchange, workflows. */
 export type ExchangeNodeServices =
+  | StoreLayer.Store
   | OrbiplexNode.SupervisionServices
   | ChainStack.CoreServices
   | Capabilities
   | Exchange.ExchangeServices
 
+/** Why an exchange node may not start. */
+export type ExchangeStartError = IdentityUnavailable | StoreUnavailable | StoreFailed
+
+/** The node's store with the journals of facts and traces feeding it; built once per node. */
+export const layerStore = (config: NodeConfig) =>
+  NodeJournals.layer().pipe(Layer.provideMerge(StoreLayer.layer(config.storage, config.node.data_dir)))
+
 /** Supervision, chains, every capability, exchange and workflows, over a caller-provided HTTP client. */
 export const layerExchangeWithoutHttp = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<ExchangeNodeServices, IdentityUnavailable, HttpClient.HttpClient> => {
+): Layer.Layer<ExchangeNodeServices, ExchangeStartError, HttpClient.HttpClient> => {
   const features = featuresOf(config, options)
   // The loader already refused a config whose hooks do not compile, so a failure here is a defect.
   const core = ChainStack.layerCore(features.chains).pipe(Layer.orDie)
+  // The lifecycle log and the trace store pick up the journal sinks of the store below them.
   const services = NodeCapabilities.layer(features.capabilities).pipe(
     Layer.provideMerge(Exchange.layer(features.exchange)),
     Layer.provideMerge(core),
-    Layer.provideMerge(OrbiplexNode.layerSupervisionWithoutHttp(config))
+    Layer.provideMerge(OrbiplexNode.layerSupervisionWithoutHttp(config)),
+    Layer.provideMerge(layerStore(config))
   )
   // Built after (over) the registry: publishing runs chains whose intents need it bound.
   return OfferPublisher.layerStartup(features.exchange.catalog).pipe(Layer.provideMerge(services))
@@ -89,18 +105,19 @@ export const layerExchangeWithoutHttp = (
 export const layerExchange = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<ExchangeNodeServices, IdentityUnavailable> =>
+): Layer.Layer<ExchangeNodeServices, ExchangeStartError> =>
   layerExchangeWithoutHttp(config, options).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /** Everything `orbiplex start` runs but the operator API. */
 export type Services = ExchangeNodeServices | PipelineNode.PipelineServices
 
 /** Why it may not start. */
-export type StartError = IdentityUnavailable | PipelineNode.PipelineStartError | ProvidersInvalid
+export type StartError = ExchangeStartError | PipelineNode.PipelineStartError | ProvidersInvalid
 
 /**
  * What `orbiplex start` runs for the config read from `file` (provider paths resolve against its
- * folder), without the operator API: supervision, chains, capabilities, exchange, providers, pipelines.
+ * folder), without the operator API: the store, supervision, chains, capabilities, exchange,
+ * providers, pipelines; and the workflow runs the last life of the node left running, resumed.
  */
 export const layer = (
   file: string,
@@ -108,7 +125,9 @@ export const layer = (
   options: NodeOptions = {}
 ): Layer.Layer<Services, StartError, Path.Path | FileSystem.FileSystem> =>
   // Providers and pipelines run beside the supervised modules and share their lifecycle log.
-  PipelineNode.layerConfig(file, config).pipe(Layer.provideMerge(layerExchange(config, options)))
+  PipelineNode.layerConfig(file, config).pipe(
+    Layer.provideMerge(Layer.provideMerge(WorkflowResume.layer, layerExchange(config, options)))
+  )
 
 /**
  * Exactly what `orbiplex start` runs: `layer` with an operator front composed over it. `operator`
