@@ -55,7 +55,15 @@ export const make = <A>(settings: JournalQueueSettings<A>): Effect.Effect<Journa
         Effect.suspend(() => {
           const size = queue.unsafeSize()
           const full = size._tag === "Some" && size.value >= capacity
-          return Effect.zipRight(full ? Ref.update(dropped, (n) => n + 1) : Effect.void, Queue.offer(queue, entry))
+          const drop = Effect.flatMap(Ref.updateAndGet(dropped, (n) => n + 1), (count) =>
+            // Said once, then every 1000 drops: enough to be seen, never a flood on the hot path.
+            count === 1 || count % 1_000 === 0
+              ? Effect.logWarning(
+                `${settings.name}: the store writes fell behind; ${count} of the oldest waiting entries were dropped ` +
+                  `(at most ${capacity} wait); check the store's health`
+              )
+              : Effect.void)
+          return Effect.zipRight(full ? drop : Effect.void, Queue.offer(queue, entry))
         }),
       dropped: Ref.get(dropped),
       failed: Ref.get(failed)
