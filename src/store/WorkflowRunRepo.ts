@@ -124,9 +124,21 @@ export const make = Effect.gen(function*() {
     Result: Id,
     execute: (status) => sql`SELECT run_id FROM workflow_runs WHERE status = ${status} ORDER BY run_id`
   })
+  const storedIds = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: Schema.Struct({ intent_id: Schema.String }),
+    execute: (scope) => sql`SELECT intent_id FROM intent_outcomes WHERE scope = ${scope}`
+  })
+  // A run is saved after every step: only the outcomes the store does not hold yet are written.
   const storeOutcomes = (run: StoredRun) =>
-    Effect.forEach(Object.values(run.host.outcomes), (outcome) => outcomes.record(runScope(run.run_id), outcome), {
-      discard: true
+    Effect.gen(function*() {
+      const scope = runScope(run.run_id)
+      const all = Object.values(run.host.outcomes)
+      if (all.length === 0) return
+      const known = new Set((yield* storedIds(scope)).map((row) => row.intent_id))
+      yield* Effect.forEach(all.filter((outcome) => !known.has(outcome.intent_id)), (outcome) => outcomes.record(scope, outcome), {
+        discard: true
+      })
     })
 
   const save = Effect.fn("WorkflowRunRepo.save")((run: StoredRun) =>
