@@ -11,6 +11,7 @@ import * as TraceStore from "../../src/middleware/TraceStore.js"
 import * as NodeJournals from "../../src/node/NodeJournals.js"
 import { FactRepo } from "../../src/store/FactRepo.js"
 import * as JournalQueue from "../../src/store/JournalQueue.js"
+import { StoreFailed } from "../../src/store/StoreError.js"
 import { TraceRepo } from "../../src/store/TraceRepo.js"
 import * as LifecycleLog from "../../src/supervisor/LifecycleLog.js"
 import { forEachDialect } from "./Stores.js"
@@ -64,6 +65,30 @@ describe("JournalQueue", () => {
       // Closing the scope finishes the batch in flight and writes what is queued: the newest three.
       yield* Scope.close(scope, Exit.void)
       expect(written).toEqual([0, 4, 5, 6])
+    }))
+
+  it.scopedLive("a batch that fails is written again entry by entry: only the bad entry is lost, and counted", () =>
+    Effect.gen(function*() {
+      const written: Array<number> = []
+      const scope = yield* Scope.make()
+      const journal = yield* JournalQueue.make<number>({
+        name: "numbers",
+        capacity: 10,
+        write: (n) =>
+          n === 2
+            ? Effect.fail(new StoreFailed({ operation: "write 2", reason: "refused on purpose" }))
+            : Effect.sync(() => void written.push(n)),
+        // Stands for a database transaction: nothing of a failed batch stays written.
+        transaction: (writes) => {
+          const mark = written.length
+          return Effect.tapError(writes, () => Effect.sync(() => void written.splice(mark)))
+        }
+      }).pipe(Scope.extend(scope))
+      yield* Effect.forEach([1, 2, 3], journal.offer, { discard: true })
+      yield* Scope.close(scope, Exit.void)
+      expect(written.sort()).toEqual([1, 3])
+      expect(yield* journal.failed).toBe(1)
+      expect(yield* journal.dropped).toBe(0)
     }))
 })
 
