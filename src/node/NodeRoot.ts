@@ -29,6 +29,8 @@ import * as NodeJournals from "./NodeJournals.js"
 import * as PipelineNode from "./PipelineNode.js"
 import * as StoreLayer from "../store/StoreLayer.js"
 import type { StoreFailed, StoreUnavailable } from "../store/StoreError.js"
+import type { FactSink } from "../supervisor/LifecycleLog.js"
+import type { TraceSink } from "../middleware/TraceStore.js"
 import * as WorkflowResume from "../workflow/WorkflowResume.js"
 
 /** Choices beyond the config. */
@@ -79,7 +81,9 @@ export type ExchangeNodeServices =
 export type ExchangeStartError = IdentityUnavailable | StoreUnavailable | StoreFailed
 
 /** The node's store with the journals of facts and traces feeding it; built once per node. */
-export const layerStore = (config: NodeConfig) =>
+export const layerStore = (
+  config: NodeConfig
+): Layer.Layer<StoreLayer.Store | FactSink | TraceSink, StoreUnavailable | StoreFailed> =>
   NodeJournals.layer().pipe(Layer.provideMerge(StoreLayer.layer(config.storage, config.node.data_dir)))
 
 /** Supervision, chains, every capability, exchange and workflows, over a caller-provided HTTP client. */
