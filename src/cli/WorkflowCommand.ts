@@ -12,13 +12,16 @@ import { Console, Effect, Either, Option, Schema, Stream } from "effect"
 import { packageRoot } from "../config/Bundled.js"
 import { ConfigInvalid, ConfigUnreadable } from "../config/ConfigError.js"
 import { decodeNodeConfig } from "../config/ConfigLoader.js"
+import type { NodeConfig } from "../config/NodeConfig.js"
 import { type JsonObject, JsonObject as JsonObjectSchema, parseJsonObject, parseJsonText } from "../contract/Json.js"
 import * as NodeRoot from "../node/NodeRoot.js"
 import { splitDocument } from "../exchange/ExchangeConfig.js"
 import { OfferCatalog } from "../exchange/OfferCatalog.js"
 import type { RunOutcome } from "../workflow/WorkflowRun.js"
 import { WorkflowRunner } from "../workflow/WorkflowRunner.js"
-import * as WorkflowStore from "../workflow/WorkflowStore.js"
+import { NodeStore } from "../store/NodeStore.js"
+import * as StoreLayer from "../store/StoreLayer.js"
+import { WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import { factLine, LifecycleLog } from "../supervisor/LifecycleLog.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
@@ -45,11 +48,11 @@ export class ParamsUnreadable extends Schema.TaggedError<ParamsUnreadable>()("Pa
 /** `--run-id` names no stored run: a typo must not start a new (paid) run. */
 export class UnknownRun extends Schema.TaggedError<UnknownRun>()("UnknownRun", {
   run_id: Schema.String,
-  folder: Schema.String,
+  store: Schema.String,
   known: Schema.Array(Schema.String)
 }) {
   override get message(): string {
-    return `no stored workflow run ${JSON.stringify(this.run_id)} in ${this.folder}; --run-id resumes a stored run. ` +
+    return `no stored workflow run ${JSON.stringify(this.run_id)} in ${this.store}; --run-id resumes a stored run. ` +
       `Known runs: ${this.known.join(", ") || "(none)"}. To start a new run leave --run-id out ` +
       `(--new-run-id names it)`
   }
@@ -90,14 +93,18 @@ export interface Output {
 /** The process's stdout and stderr. */
 export const consoleOutput: Output = { out: (line) => Console.log(line), err: (line) => Console.error(line) }
 
-/** Fails with `UnknownRun` (listing the stored runs) unless `runId` names a stored run. */
-export const requireStoredRun = Effect.fn("WorkflowCommand.requireStoredRun")(function*(dataDir: string, runId: string) {
-  const store = WorkflowStore.make(dataDir)
-  const folder = (yield* Path.Path).join(dataDir, "workflows")
-  const stored = yield* store.load(runId).pipe(Effect.orElseSucceed(() => Option.none()))
-  if (Option.isSome(stored)) return
-  const known = yield* store.list.pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
-  return yield* new UnknownRun({ run_id: runId, folder, known })
+/** Fails with `UnknownRun` (listing the stored runs) unless `runId` names a run in the node's store. */
+export const requireStoredRun = Effect.fn("WorkflowCommand.requireStoredRun")(function*(
+  config: Pick<NodeConfig, "storage" | "node">,
+  runId: string
+) {
+  const found = yield* Effect.gen(function*() {
+    const runs = yield* WorkflowRunRepo
+    const store = yield* NodeStore
+    const stored = yield* runs.load(runId)
+    return Option.isSome(stored) ? Option.none() : Option.some({ store: store.location, known: yield* runs.list })
+  }).pipe(Effect.provide(StoreLayer.layer(config.storage, config.node.data_dir)))
+  if (Option.isSome(found)) return yield* new UnknownRun({ run_id: runId, ...found.value })
 })
 
 /** Loads the node config and the exchange sections (`catalog`, `procurement`, `workflow`) of one file. */
@@ -178,7 +185,7 @@ export const workflowRun = Effect.fn("WorkflowCommand.run")(function*(args: Work
     onSome: (given) => typeof given !== "string" ? Effect.succeed(given) : Either.match(parseJsonObject(given), { onLeft: (reason) => Effect.fail(new ParamsUnreadable({ reason })), onRight: Effect.succeed })
   })
   // Before any module starts: a mistyped id must not become a new run.
-  if (Option.isSome(args.runId)) yield* requireStoredRun(config.node.data_dir, args.runId.value)
+  if (Option.isSome(args.runId)) yield* requireStoredRun(config, args.runId.value)
   const print = args.json ? output.err : output.out
   const phases = phaseOrder(template)
   const layer = NodeRoot.layerExchange(config, { exchange: settings })

@@ -5,11 +5,16 @@
  * timestamps, its expiry and its signature: whatever the module proposed for those is replaced here
  * before signing (the field registry has already clipped such writes). Offers expire; a lookup
  * still finds an expired offer so procurement can say `offer-expired` rather than "not found".
+ * Sequence numbers come from the store (`OfferRepo.nextSequence`), so they keep growing across
+ * restarts of the node (peers drop an offer whose sequence went backwards); every signed offer is
+ * saved there too. Reads are answered from memory: they are on procurement's path.
  */
 import { createHash } from "node:crypto"
 import { Clock, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
 import { formatProblems, Problem, problemsOf } from "../contract/Problems.js"
+import { OfferRepo } from "../store/OfferRepo.js"
+import type { StoreFailed } from "../store/StoreError.js"
 import type { CatalogConfig } from "./ExchangeConfig.js"
 import { NodeIdentity, type Signature } from "./NodeIdentity.js"
 
@@ -79,9 +84,9 @@ export class OfferCatalog extends Context.Tag("orbiplex/OfferCatalog")<OfferCata
   /** `participant:<did>`: the participant this node's providers and buyers act as. */
   readonly participantId: string
   /** A fresh draft (next sequence, issued now, default expiry) for `executorId`'s `serviceType`. */
-  readonly draft: (executorId: string, serviceType: string, currentDepth: number) => Effect.Effect<OfferDraft>
+  readonly draft: (executorId: string, serviceType: string, currentDepth: number) => Effect.Effect<OfferDraft, StoreFailed>
   /** Completes the shaped offer with the draft's host-owned fields, signs it and stores it. */
-  readonly accept: (draft: OfferDraft, shaped: JsonObject) => Effect.Effect<CatalogOffer, OfferUnsignable>
+  readonly accept: (draft: OfferDraft, shaped: JsonObject) => Effect.Effect<CatalogOffer, OfferUnsignable | StoreFailed>
   readonly byId: (offerId: string) => Effect.Effect<Option.Option<CatalogOffer>>
   /** Every offer of a provider, expired ones included. */
   readonly offersOf: (providerId: string) => Effect.Effect<ReadonlyArray<CatalogOffer>>
@@ -104,10 +109,10 @@ const isSignature = (value: Json | undefined): value is { readonly alg: "ed25519
 export const make = (settings: CatalogConfig) =>
   Effect.gen(function*() {
     const identity = yield* NodeIdentity
+    const repo = yield* OfferRepo
     const nodeId = `node:${identity.did}`
     const participantId = `participant:${identity.did}`
     const offers = new Map<string, CatalogOffer>()
-    const sequences = new Map<string, number>()
     const offerIdOf = (providerId: string, serviceType: string) =>
       `offer:${createHash("sha256").update(`${identity.did}|${providerId}|${serviceType}`).digest("hex").slice(0, 26)}`
 
@@ -116,8 +121,7 @@ export const make = (settings: CatalogConfig) =>
         const now = yield* Clock.currentTimeMillis
         const providerId = providerIdOf(executorId)
         const offerId = offerIdOf(providerId, serviceType)
-        const sequence = (sequences.get(offerId) ?? 0) + 1
-        sequences.set(offerId, sequence)
+        const sequence = yield* repo.nextSequence(offerId)
         const expires = now + settings.offer_ttl
         const document: JsonObject = {
           schema_version: OFFER_SCHEMA,
@@ -181,6 +185,7 @@ export const make = (settings: CatalogConfig) =>
           max_depth: terms.right.queue?.max_depth,
           document
         }
+        yield* repo.save(offer)
         const existing = offers.get(offer.offer_id)
         // A slower publication of an older sequence never replaces a newer one.
         if (existing === undefined || existing.sequence <= offer.sequence) offers.set(offer.offer_id, offer)
@@ -208,5 +213,5 @@ export const make = (settings: CatalogConfig) =>
   })
 
 /** The catalog as a layer. */
-export const layer = (settings: CatalogConfig): Layer.Layer<OfferCatalog, never, NodeIdentity> =>
+export const layer = (settings: CatalogConfig): Layer.Layer<OfferCatalog, never, NodeIdentity | OfferRepo> =>
   Layer.effect(OfferCatalog, make(settings))

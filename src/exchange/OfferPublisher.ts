@@ -81,7 +81,7 @@ export const make = Effect.gen(function*() {
 
   const publish = Effect.fn("OfferPublisher.publish")(function*(executorId: string, serviceType: string) {
     const fail = (reason: string) => new PublicationFailed({ executor_id: executorId, service_type: serviceType, reason })
-    const draft = yield* catalog.draft(executorId, serviceType, 0)
+    const draft = yield* catalog.draft(executorId, serviceType, 0).pipe(Effect.mapError((error) => fail(error.message)))
     const result = yield* chains.run(executorId, PUBLISH_HOOK, { offer: draft.document }, {
       correlationId: draft.offer_id
     }).pipe(Effect.mapError((error) => fail(error.message)))

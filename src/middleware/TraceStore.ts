@@ -1,6 +1,8 @@
 /**
  * A bounded in-memory store of chain traces (issue 3 item 6), queryable by correlation id. The oldest
- * trace is evicted once `capacity` is reached, so a busy node's memory stays flat.
+ * trace is evicted once `capacity` is reached, so a busy node's memory stays flat. When the node has
+ * a store, each trace is also handed to the `TraceSink` (a write-behind queue, see
+ * `node/NodeJournals.ts`); readers keep reading the memory.
  */
 import { Context, Effect, Layer, Option } from "effect"
 import type { ChainTrace } from "./ChainTrace.js"
@@ -19,12 +21,17 @@ export class TraceStore extends Context.Tag("orbiplex/TraceStore")<TraceStore, {
   readonly capacity: number
 }>() {}
 
+/** Where traces are persisted, when the node has a store. Optional; `offer` must not wait on the database. */
+export class TraceSink extends Context.Tag("orbiplex/TraceSink")<TraceSink, {
+  readonly offer: (trace: ChainTrace) => Effect.Effect<void>
+}>() {}
+
 /** How many traces a store keeps unless told otherwise. */
 export const DefaultCapacity = 1_000
 
 /** A store keeping at most `capacity` traces. */
 export const make = (capacity: number = DefaultCapacity): Effect.Effect<TraceStore["Type"]> =>
-  Effect.sync(() => {
+  Effect.map(Effect.serviceOption(TraceSink), (sink) => {
     const bound = Math.max(1, Math.floor(capacity))
     // Insertion order is eviction order; the index maps a correlation id to its causality ids.
     const traces = new Map<string, ChainTrace>()
@@ -50,7 +57,7 @@ export const make = (capacity: number = DefaultCapacity): Effect.Effect<TraceSto
           const ids = index.get(trace.correlation_id) ?? new Set<string>()
           ids.add(trace.causality_id)
           index.set(trace.correlation_id, ids)
-        }),
+        }).pipe(Effect.zipRight(Option.isSome(sink) ? sink.value.offer(trace) : Effect.void)),
       byCorrelation: (correlationId) =>
         Effect.sync(() =>
           [...(index.get(correlationId) ?? [])].flatMap((id) => {

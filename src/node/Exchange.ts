@@ -1,6 +1,6 @@
 /**
- * The exchange and workflow features (issue 4) over the node's chain core: the node identity, the
- * workflow store, the offer catalog and publisher, single-executor chains on the one chain runner,
+ * The exchange and workflow features (issue 4) over the node's chain core and its store (runs and
+ * offers are kept by the store's repositories): the node identity, the offer catalog and publisher, single-executor chains on the one chain runner,
  * procurement over the settlement seam, and the workflow runner. It builds no chain runner, intent
  * host or capability registry of its own: `NodeRoot` binds the registry over these services and
  * then runs the publisher's startup (`OfferPublisher.layerStartup`).
@@ -10,6 +10,8 @@ import type { ChainRunner } from "../middleware/ChainRunner.js"
 import type { HookRegistry } from "../middleware/HookRegistry.js"
 import type { IntentHost } from "../middleware/IntentHost.js"
 import type { TraceStore } from "../middleware/TraceStore.js"
+import type { OfferRepo } from "../store/OfferRepo.js"
+import type { WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
 import type { ModuleClient } from "../supervisor/ModuleClient.js"
 import type { Supervisor } from "../supervisor/Supervisor.js"
 import type { CatalogConfig, ProcurementConfig, WorkflowConfig } from "../exchange/ExchangeConfig.js"
@@ -20,7 +22,6 @@ import * as OfferPublisher from "../exchange/OfferPublisher.js"
 import * as Procurement from "../exchange/Procurement.js"
 import * as Settlement from "../exchange/Settlement.js"
 import * as WorkflowRunner from "../workflow/WorkflowRunner.js"
-import * as WorkflowStore from "../workflow/WorkflowStore.js"
 
 /** What these features take: the data folder and the `catalog`, `procurement` and `workflow` sections. */
 export interface ExchangeFeatureSettings {
@@ -33,7 +34,6 @@ export interface ExchangeFeatureSettings {
 /** Everything the exchange layer provides. */
 export type ExchangeServices =
   | NodeIdentity.NodeIdentity
-  | WorkflowStore.WorkflowStore
   | ExecutorChains.ExecutorChains
   | OfferCatalog.OfferCatalog
   | OfferPublisher.OfferPublisher
@@ -41,8 +41,16 @@ export type ExchangeServices =
   | Procurement.Procurement
   | WorkflowRunner.WorkflowRunner
 
-/** What it needs: supervision and the chain core. */
-export type ExchangeRequirements = Supervisor | ModuleClient | ChainRunner | HookRegistry | IntentHost | TraceStore
+/** What it needs: supervision, the chain core and the store's run and offer repositories. */
+export type ExchangeRequirements =
+  | Supervisor
+  | ModuleClient
+  | ChainRunner
+  | HookRegistry
+  | IntentHost
+  | TraceStore
+  | WorkflowRunRepo
+  | OfferRepo
 
 /** The exchange and workflow services for `settings`. */
 export const layer = (
@@ -50,7 +58,6 @@ export const layer = (
 ): Layer.Layer<ExchangeServices, NodeIdentity.IdentityUnavailable, ExchangeRequirements> => {
   const foundation = Layer.mergeAll(
     NodeIdentity.layer(settings.dataDir),
-    WorkflowStore.layer(settings.dataDir),
     ExecutorChains.layer()
   )
   const market = Layer.mergeAll(

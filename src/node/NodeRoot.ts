@@ -4,10 +4,12 @@
  * one chain runner, one `IntentHost`, one capability registry, one inquirium provider. Each feature
  * takes its own settings; `featuresOf` maps the node config to them.
  *
- * Order of the build (each step over the ones before it): supervision, the chain core (its
- * `IntentHost` port still unbound), exchange and workflow, the capability registry (binds the
- * port), the offer publisher's startup (publishes, then refreshes), providers and pipelines, and
- * last, in `layerWithOperator`, the operator API.
+ * Order of the build (each step over the ones before it): the store (opened once, from
+ * `config.storage` and `node.data_dir`) with the fact and trace journals, supervision, the chain
+ * core (its `IntentHost` port still unbound), exchange and workflow, the capability registry (binds
+ * the port), the offer publisher's startup (publishes, then refreshes), in `layer` the resumption
+ * of interrupted workflow runs, providers and pipelines, and last, in `layerWithOperator`, the
+ * operator API.
  */
 import type { FileSystem, HttpClient, Path } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -24,7 +26,13 @@ import * as ChainStack from "./ChainStack.js"
 import * as Exchange from "./Exchange.js"
 import * as NodeCapabilities from "./NodeCapabilities.js"
 import * as OrbiplexNode from "./OrbiplexNode.js"
+import * as NodeJournals from "./NodeJournals.js"
 import * as PipelineNode from "./PipelineNode.js"
+import * as StoreLayer from "../store/StoreLayer.js"
+import type { StoreFailed, StoreUnavailable } from "../store/StoreError.js"
+import type { FactSink } from "../supervisor/LifecycleLog.js"
+import type { TraceSink } from "../middleware/TraceStore.js"
+import * as WorkflowResume from "../workflow/WorkflowResume.js"
 
 /** Choices beyond the config. */
 export interface NodeOptions {
@@ -62,21 +70,31 @@ export const layerSupervision = OrbiplexNode.layerSupervision
 /** Supervision and middleware chains with the provider-side capabilities (`orbiplex hook run`). */
 export const layerChains = OrbiplexNode.layer
 
-/** What the exchange node provides: supervision, chains, capabilities, exchange, workflows. */
+/** What the exchange node provides: the store, supervision, chains, capabilities, exchange, workflows. */
 export type ExchangeNodeServices =
+  | StoreLayer.Store
   | OrbiplexNode.SupervisionServices
   | ChainStack.CoreServices
   | Capabilities
   | Exchange.ExchangeServices
 
-/** Supervision and the chain core: what the operator API reads, and what everything else builds on. */
-export type BaseServices = OrbiplexNode.SupervisionServices | ChainStack.CoreServices
+/** Why an exchange node may not start. */
+export type ExchangeStartError = IdentityUnavailable | StoreUnavailable | StoreFailed
 
-/** Supervision and the chain core (its `IntentHost` port bound later, by the capability registry). */
+/** The node's store with the journals of facts and traces feeding it; built once per node. */
+export const layerStore = (
+  config: NodeConfig
+): Layer.Layer<StoreLayer.Store | FactSink | TraceSink, StoreUnavailable | StoreFailed> =>
+  NodeJournals.layer().pipe(Layer.provideMerge(StoreLayer.layer(config.storage, config.node.data_dir)))
+
+/** The store, supervision and the chain core: what the operator API reads, and what everything else builds on. */
+export type BaseServices = OrbiplexNode.SupervisionServices | ChainStack.CoreServices | StoreLayer.Store | FactSink | TraceSink
+
+/** The store, supervision and the chain core (its `IntentHost` port bound later, by the capability registry). */
 export const layerBase = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<BaseServices, never, HttpClient.HttpClient> =>
+): Layer.Layer<BaseServices, StoreUnavailable | StoreFailed, HttpClient.HttpClient> =>
   // The loader already refused a config whose hooks do not compile, so a failure here is a defect.
   ChainStack.layerCore(featuresOf(config, options).chains).pipe(
     Layer.orDie,
@@ -84,7 +102,9 @@ export const layerBase = (
       // The node records the process groups it spawns and, before spawning anything, reaps the ones a
       // crashed run left behind (issue 9): the supervisor is built only after the reap.
       OrbiplexNode.layerSupervisionWithoutHttp(config).pipe(Layer.provide(ProcessGroups.layerReaped(config.node.data_dir)))
-    )
+    ),
+    // The lifecycle log and the trace store pick up the journal sinks of the store below them.
+    Layer.provideMerge(layerStore(config))
   )
 
 /** Capabilities, exchange and workflows over the base; building it waits for the Dators (offers are published). */
@@ -102,21 +122,21 @@ export const layerExchangeAbove = (
 export const layerExchangeWithoutHttp = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<ExchangeNodeServices, IdentityUnavailable, HttpClient.HttpClient> =>
+): Layer.Layer<ExchangeNodeServices, ExchangeStartError, HttpClient.HttpClient> =>
   layerExchangeAbove(config, options).pipe(Layer.provideMerge(layerBase(config, options)))
 
 /** `layerExchangeWithoutHttp` with the keep-alive pool (`orbiplex workflow run`). */
 export const layerExchange = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<ExchangeNodeServices, IdentityUnavailable> =>
+): Layer.Layer<ExchangeNodeServices, ExchangeStartError> =>
   layerExchangeWithoutHttp(config, options).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /** Everything `orbiplex start` runs but the operator API. */
 export type Services = ExchangeNodeServices | PipelineNode.PipelineServices
 
 /** Why it may not start. */
-export type StartError = IdentityUnavailable | PipelineNode.PipelineStartError | ProvidersInvalid
+export type StartError = ExchangeStartError | PipelineNode.PipelineStartError | ProvidersInvalid
 
 /** What runs above the base: capabilities, exchange, workflows, providers and pipelines. */
 export type AboveServices = Capabilities | Exchange.ExchangeServices | PipelineNode.PipelineServices
@@ -127,12 +147,17 @@ export const layerAbove = (
   config: NodeConfig,
   options: NodeOptions = {}
 ): Layer.Layer<AboveServices, StartError, BaseServices | HttpClient.HttpClient | Path.Path | FileSystem.FileSystem> =>
-  // Providers and pipelines run beside the supervised modules and share their lifecycle log.
-  Layer.merge(layerExchangeAbove(config, options), PipelineNode.layerConfig(file, config))
+  Layer.merge(
+    // The workflow runs the node's last life left running resume once the exchange is up.
+    WorkflowResume.layer.pipe(Layer.provideMerge(layerExchangeAbove(config, options))),
+    // Providers and pipelines run beside the supervised modules and share their lifecycle log.
+    PipelineNode.layerConfig(file, config)
+  )
 
 /**
- * What `orbiplex start` runs for the config read from `file`, without the operator API: supervision,
- * chains, capabilities, exchange, providers, pipelines.
+ * What `orbiplex start` runs for the config read from `file` (provider paths resolve against its
+ * folder), without the operator API: the store, supervision, chains, capabilities, exchange,
+ * providers, pipelines; and the workflow runs the last life of the node left running, resumed.
  */
 export const layer = (
   file: string,
@@ -153,7 +178,7 @@ export const layerWithOperator = <ROut, E, RIn>(
   file: string,
   config: NodeConfig,
   operator: (
-    node: Layer.Layer<BaseServices, never, HttpClient.HttpClient>,
+    node: Layer.Layer<BaseServices, StoreUnavailable | StoreFailed, HttpClient.HttpClient>,
     above: Layer.Layer<AboveServices, StartError, BaseServices | HttpClient.HttpClient | Path.Path | FileSystem.FileSystem>
   ) => Layer.Layer<ROut, E, RIn>,
   options: NodeOptions = {}

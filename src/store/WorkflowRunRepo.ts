@@ -1,61 +1,22 @@
 /**
- * Workflow runs (docs/modules.md §3.8): the same record `WorkflowRecord.ts` keeps in JSON files, a
- * run with its state and the host's bookkeeping, stored as one `workflow_runs` row plus its steps
- * (the outcome of every intent it ran) in `intent_outcomes` under the scope `run:<run_id>`.
- * Outcomes are insert-if-absent: saving a run never replaces an outcome already stored.
- *
- * The record schema is defined here, not imported from `workflow/`, because the store sits below
- * it; the two have the same shape (a test checks both directions of assignability).
+ * Workflow runs (docs/modules.md §3.8): a `RunRecord` (its state and the host's bookkeeping),
+ * stored as one `workflow_runs` row plus its steps (the outcome of every intent it ran) in
+ * `intent_outcomes` under the scope `run:<run_id>`. Outcomes are insert-if-absent: saving a run
+ * never replaces an outcome already stored.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Context, Effect, Layer, Option, Schema } from "effect"
-import { IntentResult } from "../contract/Envelope.js"
-import { JsonObject } from "../contract/Json.js"
+import type { IntentResult } from "../contract/Envelope.js"
 import { DbInt, JsonObjectsText, JsonObjectText, StringsText } from "./Columns.js"
 import { IntentOutcomeRepo, runScope } from "./IntentOutcomeRepo.js"
+import { RUN_SCHEMA, RunFailure, RunRecord, RunStatus } from "./RunRecord.js"
 import { failedAs, type StoreFailed } from "./StoreError.js"
 
-/** The schema version of a stored run. */
-export const RUN_SCHEMA = "orbiplex-workflow-run.v1"
-
-/** Why a run stopped. */
-export const RunFailure = Schema.Struct({
-  code: Schema.String,
-  reason: Schema.String,
-  source: Schema.Literal("arca", "host"),
-  phase_id: Schema.optionalWith(Schema.String, { exact: true }),
-  step_id: Schema.optionalWith(Schema.String, { exact: true })
-})
-
-/** Where a run is. */
-export const RunStatus = Schema.Literal("running", "completed", "failed", "suspended")
-
-/** The host's bookkeeping of a run. */
-export const HostRecord = Schema.Struct({
-  executor_id: Schema.String,
-  status: RunStatus,
-  created_at_ms: Schema.Number,
-  updated_at_ms: Schema.Number,
-  moves: Schema.NonNegativeInt,
-  last_intents: Schema.Array(Schema.String),
-  outcomes: Schema.Record({ key: Schema.String, value: IntentResult }),
-  pending_events: Schema.Array(JsonObject),
-  failure: Schema.optionalWith(RunFailure, { exact: true })
-})
-
-/** A stored run (the shape of `orbiplex-workflow-run.v1`). */
-export const StoredRun = Schema.Struct({
-  schema_version: Schema.Literal(RUN_SCHEMA),
-  run_id: Schema.String,
-  workflow_id: Schema.String,
-  template: JsonObject,
-  params: JsonObject,
-  state: JsonObject,
-  host: HostRecord
-})
+/** A stored run: the one run record (`RunRecord.ts`), under the name the store's callers use. */
+export const StoredRun = RunRecord
 /** A stored run. */
-export type StoredRun = typeof StoredRun.Type
+export type StoredRun = RunRecord
 
 const RunRow = Schema.Struct({
   run_id: Schema.String,
@@ -163,9 +124,21 @@ export const make = Effect.gen(function*() {
     Result: Id,
     execute: (status) => sql`SELECT run_id FROM workflow_runs WHERE status = ${status} ORDER BY run_id`
   })
+  const storedIds = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: Schema.Struct({ intent_id: Schema.String }),
+    execute: (scope) => sql`SELECT intent_id FROM intent_outcomes WHERE scope = ${scope}`
+  })
+  // A run is saved after every step: only the outcomes the store does not hold yet are written.
   const storeOutcomes = (run: StoredRun) =>
-    Effect.forEach(Object.values(run.host.outcomes), (outcome) => outcomes.record(runScope(run.run_id), outcome), {
-      discard: true
+    Effect.gen(function*() {
+      const scope = runScope(run.run_id)
+      const all = Object.values(run.host.outcomes)
+      if (all.length === 0) return
+      const known = new Set((yield* storedIds(scope)).map((row) => row.intent_id))
+      yield* Effect.forEach(all.filter((outcome) => !known.has(outcome.intent_id)), (outcome) => outcomes.record(scope, outcome), {
+        discard: true
+      })
     })
 
   const save = Effect.fn("WorkflowRunRepo.save")((run: StoredRun) =>

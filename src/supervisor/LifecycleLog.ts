@@ -2,7 +2,7 @@
  * Lifecycle facts (CONTRACTS §1.4), kept apart from invocation traces: a bounded history operators
  * can read, a stream they can follow, and one readable log line per fact.
  */
-import { Context, Effect, Layer, PubSub, Ref, type Scope, Stream } from "effect"
+import { Context, Effect, Layer, Option, PubSub, Ref, type Scope, Stream } from "effect"
 import type { LifecycleFact } from "../contract/LifecycleFact.js"
 
 /** How many facts the history keeps (oldest dropped first). */
@@ -24,8 +24,17 @@ export const factLine = (fact: LifecycleFact): string =>
     ? `${fact.component_id} ${fact.to}`
     : `${fact.component_id} ${fact.to}${fact.to === "failed" || fact.to === "degraded" ? ":" : ""} ${fact.detail}`
 
+/**
+ * Where facts are persisted, when the node has a store (`node/NodeJournals.ts` provides it). Optional:
+ * a log without a sink keeps its in-memory history only. `offer` must not wait on the database.
+ */
+export class FactSink extends Context.Tag("orbiplex/FactSink")<FactSink, {
+  readonly offer: (fact: LifecycleFact) => Effect.Effect<void>
+}>() {}
+
 /** Builds the log. */
 export const make = Effect.gen(function*() {
+  const sink = yield* Effect.serviceOption(FactSink)
   const facts = yield* Ref.make<ReadonlyArray<LifecycleFact>>([])
   const hub = yield* PubSub.unbounded<LifecycleFact>()
   return LifecycleLog.of({
@@ -35,6 +44,7 @@ export const make = Effect.gen(function*() {
         const line = factLine(fact)
         yield* fact.to === "failed" ? Effect.logError(line) : fact.to === "degraded" ? Effect.logWarning(line) : Effect.logInfo(line)
         yield* PubSub.publish(hub, fact)
+        if (Option.isSome(sink)) yield* sink.value.offer(fact)
       }),
     history: (executorId) =>
       Effect.map(Ref.get(facts), (all) => executorId === undefined ? all : all.filter((fact) => fact.executor_id === executorId)),

@@ -14,7 +14,7 @@ import { StepTerms } from "../capability/WorkflowTransition.js"
 import type * as RunFile from "./WorkflowRecord.js"
 import type { InvokeError } from "../supervisor/InvokeError.js"
 import type { UnknownModule } from "../supervisor/SupervisorError.js"
-import type { WorkflowStoreError } from "./WorkflowStore.js"
+import type { StoreFailed } from "../store/StoreError.js"
 
 /** The hook Arca answers. */
 export const WORKFLOW_HOOK = "workflow.event"
@@ -100,7 +100,7 @@ export class RunInvalid extends Schema.TaggedError<RunInvalid>()("RunInvalid", {
 }
 
 /** Every way `start`/`resume` can fail before or outside a run's own outcome. */
-export type RunError = WorkflowExecutorMissing | RunNotFound | RunAlreadyExists | RunBusy | RunInvalid | WorkflowStoreError
+export type RunError = WorkflowExecutorMissing | RunNotFound | RunAlreadyExists | RunBusy | RunInvalid | StoreFailed
 
 
 export const ARCA_MODULE_ID = "orbiplex-arca"

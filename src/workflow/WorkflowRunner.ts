@@ -1,6 +1,6 @@
 /**
  * The workflow runner (docs/modules.md §3.8): drives Arca ONE MOVE PER INVOCATION and keeps the
- * run in the WorkflowStore, so that neither a restart of Arca nor one of the host loses a step.
+ * run in the store (`WorkflowRunRepo`), so that neither a restart of Arca nor one of the host loses a step.
  *
  * Per move: invoke Arca on `workflow.event` with the run and the outcomes of the last decision's
  * intents; validate the decision (DecisionValidator: admitted, patch clipped to `workflow.state`,
@@ -37,7 +37,8 @@ import {
   WORKFLOW_HOOK
 } from "./WorkflowRun.js"
 import * as RunFile from "./WorkflowRecord.js"
-import { WorkflowStore, type WorkflowStoreError } from "./WorkflowStore.js"
+import type { StoreFailed } from "../store/StoreError.js"
+import { WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
 
 /** The workflow runner. */
 export class WorkflowRunner extends Context.Tag("orbiplex/WorkflowRunner")<WorkflowRunner, {
@@ -46,9 +47,9 @@ export class WorkflowRunner extends Context.Tag("orbiplex/WorkflowRunner")<Workf
   /** Drives a stored run on from where it was (after a restart of Arca or of the host). */
   readonly resume: (runId: string, options?: DriveOptions) => Effect.Effect<RunOutcome, RunError>
   /** Queues a provider/price change request (`event.detail`, §3.7) for the run's next move. */
-  readonly requestTransition: (runId: string, detail: JsonObject) => Effect.Effect<void, RunNotFound | RunInvalid | WorkflowStoreError>
+  readonly requestTransition: (runId: string, detail: JsonObject) => Effect.Effect<void, RunNotFound | RunInvalid | StoreFailed>
   /** The stored run. */
-  readonly load: (runId: string) => Effect.Effect<Option.Option<RunFile.RunRecord>, RunInvalid | WorkflowStoreError>
+  readonly load: (runId: string) => Effect.Effect<Option.Option<RunFile.RunRecord>, StoreFailed>
   /** The executor driven (Arca), or `None` when the config has none. */
   readonly executorId: Option.Option<string>
 }>() {}
@@ -56,7 +57,7 @@ export class WorkflowRunner extends Context.Tag("orbiplex/WorkflowRunner")<Workf
 /** Builds the runner for the config's Arca executor. */
 export const make = (settings: WorkflowConfig) =>
   Effect.gen(function*() {
-    const store = yield* WorkflowStore
+    const store = yield* WorkflowRunRepo
     const client = yield* ModuleClient
     const supervisor = yield* Supervisor
     const registry = yield* HookRegistry
@@ -66,16 +67,7 @@ export const make = (settings: WorkflowConfig) =>
     const executor = Run.resolveExecutor(supervisor.entries, settings.executor)
     const drivers = yield* RunDrivers.make
 
-    const loadRecord = (runId: string) =>
-      Effect.flatMap(store.load(runId), (stored) =>
-        Option.match(stored, {
-          onNone: () => Effect.succeed(Option.none<RunFile.RunRecord>()),
-          onSome: (json) =>
-            Either.match(RunFile.decode(json), {
-              onLeft: (reason) => Effect.fail(new RunInvalid({ reason: `the stored run ${runId} is ${reason}` })),
-              onRight: (record) => Effect.succeed(Option.some(record))
-            })
-        }))
+    const loadRecord = (runId: string) => store.load(runId)
 
     const outcomeOf = (record: RunFile.RunRecord): RunOutcome => ({
       run_id: record.run_id,
@@ -109,7 +101,7 @@ export const make = (settings: WorkflowConfig) =>
               const now = yield* Clock.currentTimeMillis
               const next = change(record)
               record = { ...next, host: { ...next.host, updated_at_ms: now, pending_events: [...(yield* Ref.get(pending))] } }
-              yield* store.save(runId, RunFile.toJson(record))
+              yield* store.save(record)
             })
           )
         const emit = (source: Run.RunEvent["source"], event: string, detail: JsonObject, atMs?: number) =>
@@ -344,7 +336,7 @@ export const make = (settings: WorkflowConfig) =>
           pending_events: []
         }
       }
-      yield* store.save(runId, RunFile.toJson(record))
+      yield* store.save(record)
       return yield* drivers.exclusive(runId, [], (inbox) => drive(entry, record, "start", options, inbox))
     })
 
@@ -371,7 +363,7 @@ export const make = (settings: WorkflowConfig) =>
         const stored = yield* loadRecord(runId)
         if (Option.isNone(stored)) return yield* new RunNotFound({ run_id: runId })
         const record = stored.value
-        yield* store.save(runId, RunFile.toJson({ ...record, host: { ...record.host, pending_events: [...record.host.pending_events, detail] } }))
+        yield* store.save({ ...record, host: { ...record.host, pending_events: [...record.host.pending_events, detail] } })
       })
 
     return WorkflowRunner.of({
@@ -386,5 +378,5 @@ export const make = (settings: WorkflowConfig) =>
 /** The runner as a layer. */
 export const layer = (
   settings: WorkflowConfig
-): Layer.Layer<WorkflowRunner, never, WorkflowStore | ModuleClient | Supervisor | HookRegistry | IntentHost | TraceStore> =>
+): Layer.Layer<WorkflowRunner, never, WorkflowRunRepo | ModuleClient | Supervisor | HookRegistry | IntentHost | TraceStore> =>
   Layer.effect(WorkflowRunner, make(settings))

@@ -6,13 +6,16 @@
  */
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Option, Schema, TestClock } from "effect"
+import { Effect, Either, Layer, Option, Schema, TestClock } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { CatalogConfig } from "../../src/exchange/ExchangeConfig.js"
 import * as NodeIdentity from "../../src/exchange/NodeIdentity.js"
 import * as OfferCatalog from "../../src/exchange/OfferCatalog.js"
+import { defaultStorage } from "../../src/config/StorageConfig.js"
+import * as NodeStore from "../../src/store/NodeStore.js"
+import * as StoreLayer from "../../src/store/StoreLayer.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { datorEntry, startExchange, storyDators } from "./ExchangeHarness.js"
 
@@ -124,7 +127,11 @@ describe("offer catalog", () => {
         (folder) => Effect.sync(() => Fs.rmSync(folder, { recursive: true, force: true }))
       )
       const settings = Schema.decodeSync(CatalogConfig)({ offer_ttl: ttl })
-      return yield* OfferCatalog.make(settings).pipe(Effect.provide(NodeIdentity.layer(dir)), Effect.orDie)
+      // The catalog numbers and keeps its offers in the node's store (SQLite in the same folder).
+      const store = yield* Layer.build(StoreLayer.repositories.pipe(Layer.provideMerge(NodeStore.layer(defaultStorage, dir)))).pipe(
+        Effect.orDie
+      )
+      return yield* OfferCatalog.make(settings).pipe(Effect.provide(NodeIdentity.layer(dir)), Effect.provide(store), Effect.orDie)
     })
 
   it.scoped("offers expire after their ttl (or the module's ttl_sec); lookups still find them", () =>

@@ -40,6 +40,8 @@ export const URL_ENV = "ORBIPLEX_TEST_STORE_URL"
 /** One place a store lives in: its data folder, and how to open the store there (again and again). */
 export interface Place {
   readonly dataDir: string
+  /** What a node process needs in its environment to open this store (the PostgreSQL URL variable). */
+  readonly env: Readonly<Record<string, string>>
   readonly settings: (overrides?: Partial<StorageConfig>) => StorageConfig
   readonly layer: (settings?: StorageConfig) => Layer.Layer<StoreLayer.Store, StoreUnavailable | StoreFailed>
   /** The store without its start-up steps (import, pruner): the repositories over the migrated database. */
@@ -57,6 +59,7 @@ export const sqlite: Dialect = {
   name: "sqlite",
   place: Effect.map(tempDir, (dataDir) => ({
     dataDir,
+    env: {},
     settings: (overrides = {}) => ({ ...defaultStorage, ...overrides }),
     layer: (settings = defaultStorage) => StoreLayer.layer(settings, dataDir),
     bare: (settings = defaultStorage) => StoreLayer.repositories.pipe(Layer.provideMerge(NodeStore.layer(settings, dataDir)))
@@ -100,6 +103,7 @@ const pg: Dialect = {
     })
     return {
       dataDir,
+      env: { [URL_ENV]: url },
       settings,
       layer: (chosen = settings()) => StoreLayer.layer(chosen, dataDir).pipe(Layer.provide(env)),
       bare: (chosen = settings()) =>

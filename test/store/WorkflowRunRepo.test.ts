@@ -1,7 +1,5 @@
 import { expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import type { RunRecord } from "../../src/workflow/WorkflowRecord.js"
-import { toJson } from "../../src/workflow/WorkflowRecord.js"
 import { importJsonRuns } from "../../src/store/WorkflowImport.js"
 import { type StoredRun, WorkflowRunRepo } from "../../src/store/WorkflowRunRepo.js"
 import { writeFile } from "../support/TempFiles.js"
@@ -26,12 +24,6 @@ const run = (runId: string, overrides: Partial<StoredRun["host"]> = {}): StoredR
     ...overrides
   }
 })
-
-// The store's record and the workflow's are the same shape, in both directions.
-const _toStore = (record: RunRecord): StoredRun => record
-const _toWorkflow = (record: StoredRun): RunRecord => record
-void _toStore
-void _toWorkflow
 
 forEachDialect("WorkflowRunRepo", (dialect) => {
   it.scopedLive("saves and loads the same record, and keeps it across a restart", () =>
@@ -92,8 +84,8 @@ forEachDialect("WorkflowRunRepo", (dialect) => {
   it.scopedLive("imports the JSON runs of <data_dir>/workflows once, leaving stored runs and bad files alone", () =>
     Effect.gen(function*() {
       const place = yield* dialect.place
-      writeFile(place.dataDir, "workflows/run-a.json", toJson(run("run-a")))
-      writeFile(place.dataDir, "workflows/run-b.json", toJson(run("run-b", { status: "completed" })))
+      writeFile(place.dataDir, "workflows/run-a.json", (run("run-a")))
+      writeFile(place.dataDir, "workflows/run-b.json", (run("run-b", { status: "completed" })))
       writeFile(place.dataDir, "workflows/broken.json", "{ not json")
       writeFile(place.dataDir, "workflows/other.json", { schema_version: "something-else" })
       // The store's layer imports on its first start.
@@ -105,7 +97,7 @@ forEachDialect("WorkflowRunRepo", (dialect) => {
         yield* repo.save(run("run-a", { moves: 9 }))
       }).pipe(Effect.provide(place.layer()))
       // ...is not overwritten by the files on the next start, nor by an explicit import.
-      writeFile(place.dataDir, "workflows/run-c.json", toJson(run("run-c")))
+      writeFile(place.dataDir, "workflows/run-c.json", (run("run-c")))
       yield* Effect.gen(function*() {
         const repo = yield* WorkflowRunRepo
         expect(Option.getOrThrow(yield* repo.load("run-a")).host.moves).toBe(9)
@@ -120,8 +112,8 @@ forEachDialect("WorkflowImport", (dialect) => {
   it.scopedLive("reports what it imported, found present and could not read; then is done", () =>
     Effect.gen(function*() {
       const place = yield* dialect.place
-      writeFile(place.dataDir, "workflows/run-a.json", toJson(run("run-a")))
-      writeFile(place.dataDir, "workflows/run-b.json", toJson(run("run-b")))
+      writeFile(place.dataDir, "workflows/run-a.json", (run("run-a")))
+      writeFile(place.dataDir, "workflows/run-b.json", (run("run-b")))
       writeFile(place.dataDir, "workflows/broken.json", "{ not json")
       yield* Effect.gen(function*() {
         const repo = yield* WorkflowRunRepo

@@ -13,6 +13,7 @@ import { defaultExchange } from "../../src/exchange/ExchangeConfig.js"
 import { deterministic, InquiriumProvider } from "../../src/capability/Inquirium.js"
 import type { RunEvent } from "../../src/workflow/WorkflowRun.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
+import { overwriteRun, storedRun } from "./StoredRuns.js"
 import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, pidOf, readJsonObject, sigkill, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
@@ -118,10 +119,10 @@ describe("recovery (issue 4, done when)", () => {
       yield* Deferred.await(stopped)
       yield* Fiber.interrupt(run)
       yield* first.close
-      const saved = readJsonObject(Path.join(first.dataDir, "workflows", "wf-host-restart.json"))
-      expect(get(saved, "host", "status")).toBe("running")
-      expect(get(saved, "state", "phases", "illustration", "status")).toBe("running")
-      expect(get(saved, "state", "steps", "illustrate-1", "status")).toBe("running")
+      const saved = yield* storedRun(first.dataDir, "wf-host-restart")
+      expect(saved.host.status).toBe("running")
+      expect(get(saved.state, "phases", "illustration", "status")).toBe("running")
+      expect(get(saved.state, "steps", "illustrate-1", "status")).toBe("running")
 
       const second = yield* startExchange(modules(), { dataDir: first.dataDir })
       const life2 = collect()
@@ -158,12 +159,10 @@ describe("recovery (issue 4, done when)", () => {
       yield* first.close
       // Simulate a host that lost which outcomes belonged to the last move: Arca proposes every
       // running step again under the same intent id, and the host must not run a recorded one again.
-      const file = Path.join(first.dataDir, "workflows", "wf-replay.json")
-      const saved = readJsonObject(file)
-      const host = isJsonObject(saved["host"]) ? saved["host"] : {}
-      const recorded = Object.keys(isJsonObject(host["outcomes"]) ? host["outcomes"] : {})
+      const saved = yield* storedRun(first.dataDir, "wf-replay")
+      const recorded = Object.keys(saved.host.outcomes)
       expect(recorded).toContain("redact-1#1")
-      Fs.writeFileSync(file, JSON.stringify({ ...saved, host: { ...host, last_intents: [] } }))
+      yield* overwriteRun(first.dataDir, { ...saved, host: { ...saved.host, last_intents: [] } })
 
       const second = yield* startExchange(modules(), { dataDir: first.dataDir })
       const life2 = collect()

@@ -5,13 +5,16 @@
  */
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Fiber, Option, Schedule, Schema, TestClock } from "effect"
+import { Duration, Effect, Either, Fiber, Layer, Option, Schedule, Schema, TestClock } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { CatalogConfig, defaultExchange } from "../../src/exchange/ExchangeConfig.js"
 import * as NodeIdentity from "../../src/exchange/NodeIdentity.js"
 import * as OfferCatalog from "../../src/exchange/OfferCatalog.js"
+import { defaultStorage } from "../../src/config/StorageConfig.js"
+import * as NodeStore from "../../src/store/NodeStore.js"
+import * as StoreLayer from "../../src/store/StoreLayer.js"
 import { schedule } from "../../src/capability/WorkflowSchedule.js"
 import { decideTransition, type TransitionInput } from "../../src/capability/WorkflowTransition.js"
 import type { IntentContext } from "../../src/middleware/IntentHost.js"
@@ -34,7 +37,14 @@ const catalogWithOffer = Effect.gen(function*() {
     Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "orbiplex-transition-"))),
     (folder) => Effect.sync(() => Fs.rmSync(folder, { recursive: true, force: true }))
   )
-  const catalog = yield* OfferCatalog.make(Schema.decodeSync(CatalogConfig)({})).pipe(Effect.provide(NodeIdentity.layer(dir)), Effect.orDie)
+  const store = yield* Layer.build(StoreLayer.repositories.pipe(Layer.provideMerge(NodeStore.layer(defaultStorage, dir)))).pipe(
+    Effect.orDie
+  )
+  const catalog = yield* OfferCatalog.make(Schema.decodeSync(CatalogConfig)({})).pipe(
+    Effect.provide(NodeIdentity.layer(dir)),
+    Effect.provide(store),
+    Effect.orDie
+  )
   yield* catalog.accept(yield* catalog.draft("dator-b", "redaction.pl", 0), { pricing: { amount: 900, currency: "ORC" } })
   return catalog
 }).pipe(Effect.provide(NodeContext.layer))

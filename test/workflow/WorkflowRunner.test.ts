@@ -14,6 +14,7 @@ import { defaultExchange } from "../../src/exchange/ExchangeConfig.js"
 import type { RunEvent } from "../../src/workflow/WorkflowRun.js"
 import { fixtureEntry } from "../support/Fixture.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
+import { storedRun } from "./StoredRuns.js"
 import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, readJsonObject, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
@@ -58,8 +59,8 @@ describe("workflow runner", () => {
       expect(Object.keys(record.host.outcomes).sort()).toHaveLength(15)
       expect(get(record.host.outcomes["redact-3#1"]?.result, "provider_id")).toBe("local:dator-redaction")
       expect(get(record.host.outcomes["news-1#1"]?.result, "response", "response_id")).toBe("response:order:wf-morning:news-1#1")
-      // The run file on disk is the record.
-      expect(readJsonObject(Path.join(node.dataDir, "workflows", "wf-morning.json"))["state"]).toEqual(record.state)
+      // The run in the store (read through a second opening of it) is the record.
+      expect((yield* storedRun(node.dataDir, "wf-morning")).state).toEqual(record.state)
       // Each move is traced under the run id.
       const traces = yield* node.traces.byCorrelation("wf-morning")
       expect(traces.filter((t) => t.hook === "workflow.event").map((t) => t.outcome)).toEqual(Array(5).fill("completed"))
@@ -120,12 +121,12 @@ describe("workflow runner", () => {
       expect(named(events, "workflow/step-retry-scheduled")).toHaveLength(1)
       expect(named(events, "workflow/step-failed")).toHaveLength(1)
       expect(named(events, "workflow/phase-failed").map((e) => e.detail["code"])).toEqual(["phase-failed"])
-      const file = readJsonObject(Path.join(node.dataDir, "workflows", "wf-underpaid.json"))
-      expect(get(file, "state", "status")).toBe("failed")
-      expect(get(file, "state", "failure", "code")).toBe("phase-failed")
-      expect(get(file, "state", "phases", "after", "status")).toBe("pending")
-      expect(get(file, "host", "status")).toBe("failed")
-      const ran = Object.keys(get(file, "host", "outcomes") ?? {})
+      const file = yield* storedRun(node.dataDir, "wf-underpaid")
+      expect(get(file.state, "status")).toBe("failed")
+      expect(get(file.state, "failure", "code")).toBe("phase-failed")
+      expect(get(file.state, "phases", "after", "status")).toBe("pending")
+      expect(file.host.status).toBe("failed")
+      const ran = Object.keys(file.host.outcomes)
       expect(ran.filter((id) => !id.startsWith("wake@")).sort()).toEqual(["cheap-news#1", "cheap-news#2"])
       expect(ran.filter((id) => id.startsWith("wake@"))).toHaveLength(1)
       expect(Fs.existsSync(Path.join(node.dataDir, "workspace", "arca", "never.txt"))).toBe(false)
