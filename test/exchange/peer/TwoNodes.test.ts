@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Option, Ref, Schedule } from "effect"
+import { Effect, Either, Option, Ref, Schedule, type Scope } from "effect"
+import { quiet } from "../../support/Node.js"
 import { signRequest } from "../../../src/exchange/peer/PeerSigning.js"
 import { fromPrivateKey } from "../../../src/exchange/peer/PeerKey.js"
 import { ROUTES } from "../../../src/exchange/peer/PeerMessages.js"
@@ -41,8 +42,11 @@ const rawPost = (url: string, headers: Readonly<Record<string, string>>, body: U
     return { status: response.status, headers: response.headers, body: await response.text() }
   })
 
+/** A live test over real sockets, its logs silenced like the rest of the suite's. */
+const live = <A, E>(name: string, body: () => Effect.Effect<A, E, Scope.Scope>) => it.scopedLive(name, () => quiet(body()))
+
 describe("two nodes that trade over the peer transport", () => {
-  it.scopedLive("the buyer pulls the seller's catalog, verifies each offer and resolves it", () =>
+  live("the buyer pulls the seller's catalog, verifies each offer and resolves it", () =>
     Effect.gen(function*() {
       const now = Date.now()
       const { buyer, seller, sellerOffers } = yield* twoNodes((key) => [
@@ -66,14 +70,14 @@ describe("two nodes that trade over the peer transport", () => {
       expect(again?.outcomes.map((outcome) => outcome._tag)).toEqual(["stale", "dropped", "stale"])
     }))
 
-  it.scopedLive("a whitelisted peer's offers are admitted as whitelisted", () =>
+  live("a whitelisted peer's offers are admitted as whitelisted", () =>
     Effect.gen(function*() {
       const { buyer } = yield* twoNodes((key) => [signedOffer(key, "offer:adam-news-01", Date.now())], { trusted: true })
       yield* buyer.sync.syncAll
       expect(Option.map(yield* buyer.catalog.resolve("offer:adam-news-01"), (offer) => offer.trust)).toEqual(Option.some("whitelisted"))
     }))
 
-  it.scopedLive("an offer whose content was changed after signing is dropped", () =>
+  live("an offer whose content was changed after signing is dropped", () =>
     Effect.gen(function*() {
       const { buyer } = yield* twoNodes((key) => {
         const genuine = signedOffer(key, "offer:marcin-illust-01", Date.now())
@@ -86,7 +90,7 @@ describe("two nodes that trade over the peer transport", () => {
       expect(Option.isNone(yield* buyer.catalog.resolve("offer:marcin-illust-01"))).toBe(true)
     }))
 
-  it.scopedLive("a request whose body or signature was tampered with is refused with 401, signed", () =>
+  live("a request whose body or signature was tampered with is refused with 401, signed", () =>
     Effect.gen(function*() {
       const { buyer, seller } = yield* twoNodes(() => [])
       const url = new URL(`${seller.url}${ROUTES.catalogFetch}`)
@@ -115,7 +119,7 @@ describe("two nodes that trade over the peer transport", () => {
       expect(JSON.parse(replayed.body).message).toMatch(/already used: a replayed message/)
     }))
 
-  it.scopedLive("a node not on the peers list is refused with 403 and a reason", () =>
+  live("a node not on the peers list is refused with 403 and a reason", () =>
     Effect.gen(function*() {
       const { seller } = yield* twoNodes(() => [])
       const strangerKey = newKey()
@@ -132,7 +136,7 @@ describe("two nodes that trade over the peer transport", () => {
       expect(Either.isLeft(unknown) && unknown.left._tag).toBe("UnknownPeer")
     }))
 
-  it.scopedLive("a dispatch sent again with the same request_id gets the first answer, and runs once", () =>
+  live("a dispatch sent again with the same request_id gets the first answer, and runs once", () =>
     Effect.gen(function*() {
       const now = Date.now()
       const { buyer, seller, sellerOffers } = yield* twoNodes((key) => [signedOffer(key, "offer:ola-redaction-01", now)])
@@ -154,7 +158,7 @@ describe("two nodes that trade over the peer transport", () => {
       expect(refusals.map((error) => error._tag === "PeerRefused" && [error.status, error.error])).toEqual([[421, "MisdirectedOrder"], [421, "MisdirectedOrder"]])
     }))
 
-  it.scopedLive("a result delivered twice is already-present; a different one is a 409 conflict", () =>
+  live("a result delivered twice is already-present; a different one is a 409 conflict", () =>
     Effect.gen(function*() {
       const { buyer, seller } = yield* twoNodes(() => [], { deliver: false })
       const dispatch = dispatchOf(buyer, seller.key, "req-9", { "offer/id": "offer:x", "sequence/no": 1, "service/type": "text/redaction" })
@@ -170,7 +174,7 @@ describe("two nodes that trade over the peer transport", () => {
       expect(extra._tag === "PeerRefused" && [extra.status, extra.error]).toEqual([400, "BadRequest"])
     }))
 
-  it.scopedLive("a lost delivery is recovered by polling the seller", () =>
+  live("a lost delivery is recovered by polling the seller", () =>
     Effect.gen(function*() {
       const { buyer, seller, sellerOffers } = yield* twoNodes((key) => [signedOffer(key, "offer:adam-news-01", Date.now())], { deliver: false })
       const dispatch = dispatchOf(buyer, seller.key, "req-lost", sellerOffers[0] ?? {})
