@@ -103,6 +103,17 @@ export interface VerifyOptions {
 
 const refuse = (kind: SignatureRefused["kind"], reason: string) => Effect.fail(new SignatureRefused({ kind, reason }))
 
+// Decoding a did:key (base58 by BigInt, then a DER import) costs more than the Ed25519 check
+// itself, and a node hears from few peers: keep the keys it has decoded.
+const keys = new Map<string, ReturnType<typeof publicKeyOf>>()
+const keyOf = (keyid: string) => {
+  if (keys.has(keyid)) return keys.get(keyid)
+  if (keys.size >= 1_024) keys.clear()
+  const key = publicKeyOf(keyid)
+  keys.set(keyid, key)
+  return key
+}
+
 const param = (params: Params, key: string) => params.find(([name]) => name === key)?.[1]
 
 const covers = (components: ReadonlyArray<Component>, wanted: Component) =>
@@ -146,7 +157,7 @@ export const verifyMessage = (
 
     const notAdmitted = options.admit(keyid)
     if (notAdmitted !== undefined) return yield* refuse("unknown-peer", notAdmitted)
-    const publicKey = publicKeyOf(keyid)
+    const publicKey = keyOf(keyid)
     if (publicKey === undefined) return yield* refuse("malformed", `keyid ${keyid} is not a node:did:key with an Ed25519 key`)
 
     const digest = header("content-digest")
