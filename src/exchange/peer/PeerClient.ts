@@ -40,6 +40,9 @@ export class PeerClient extends Context.Tag("orbiplex/PeerClient")<PeerClient, {
   readonly orderStatus: (nodeId: string, requestId: string) => Effect.Effect<Option.Option<OrderStatus>, PeerCallError>
 }>() {}
 
+/** The largest answer read from a peer (a catalog of a few thousand offers). */
+export const MAX_ANSWER_BYTES = 8 * 1_048_576
+
 /** A verified answer: status and parsed JSON body. */
 interface Answer {
   readonly status: number
@@ -70,6 +73,9 @@ export const make = (settings: Pick<PeerConfig, "clock_skew" | "request_timeout"
           const base = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(rest))
           const request = bytes === undefined ? base : HttpClientRequest.bodyUint8Array(base, bytes, contentType)
           const response = yield* http.execute(request).pipe(Effect.mapError((error) => unreachable(error.message)))
+          // undici's client does not honour MaxBodySize: refuse a declared oversize answer before reading it.
+          const declared = Number(response.headers["content-length"] ?? 0)
+          if (declared > MAX_ANSWER_BYTES) return yield* invalid(`the answer declares ${declared} bytes, above the ${MAX_ANSWER_BYTES} taken`)
           const answer = new Uint8Array(yield* response.arrayBuffer.pipe(Effect.mapError((error) => unreachable(error.message))))
           return { response, answer }
         })
