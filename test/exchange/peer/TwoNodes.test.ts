@@ -136,6 +136,30 @@ describe("two nodes that trade over the peer transport", () => {
       expect(Either.isLeft(unknown) && unknown.left._tag).toBe("UnknownPeer")
     }))
 
+  live("an answer signed by another node than the one called is discarded", () =>
+    Effect.gen(function*() {
+      const { buyer, seller } = yield* twoNodes(() => [])
+      // A buyer whose "peers" entry names the seller's id but points at another node's URL.
+      const confused = yield* startNode({
+        key: buyer.key,
+        host: "127.0.0.5",
+        port: yield* freePort("127.0.0.5"),
+        peers: [{ node_id: seller.key.nodeId, url: buyer.url, trusted: false }]
+      })
+      const answer = yield* Effect.flip(confused.client.fetchCatalog(seller.key.nodeId))
+      expect(answer._tag).toBe("PeerAnswerInvalid")
+      expect(answer.message).toMatch(new RegExp(`signed by ${buyer.key.nodeId}, not by the node called`))
+    }))
+
+  live("a dispatch whose reply/target is not the buyer's configured URL is refused", () =>
+    Effect.gen(function*() {
+      const { buyer, seller } = yield* twoNodes(() => [])
+      const dispatch = dispatchOf(buyer, seller.key, "req-elsewhere", { "offer/id": "offer:x", "sequence/no": 1, "service/type": "t" })
+      const refused = yield* Effect.flip(buyer.client.dispatch(seller.key.nodeId, { ...dispatch, "reply/target": "http://127.0.0.9:1/steal" }))
+      expect(refused._tag === "PeerRefused" && [refused.status, refused.error]).toEqual([400, "BadReplyTarget"])
+      expect(yield* Ref.get(seller.executions)).toBe(0)
+    }))
+
   live("a dispatch sent again with the same request_id gets the first answer, and runs once", () =>
     Effect.gen(function*() {
       const now = Date.now()
