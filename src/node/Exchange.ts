@@ -17,6 +17,8 @@ import * as ExecutorChains from "../exchange/ExecutorChains.js"
 import * as NodeIdentity from "../exchange/NodeIdentity.js"
 import * as OfferCatalog from "../exchange/OfferCatalog.js"
 import * as OfferPublisher from "../exchange/OfferPublisher.js"
+import * as OrderAcceptance from "../exchange/OrderAcceptance.js"
+import * as ParticipantKeys from "../exchange/ParticipantKeys.js"
 import * as Procurement from "../exchange/Procurement.js"
 import * as Settlement from "../exchange/Settlement.js"
 import * as WorkflowRunner from "../workflow/WorkflowRunner.js"
@@ -33,6 +35,8 @@ export interface ExchangeFeatureSettings {
 /** Everything the exchange layer provides. */
 export type ExchangeServices =
   | NodeIdentity.NodeIdentity
+  | ParticipantKeys.ParticipantKeys
+  | OrderAcceptance.OrderAcceptance
   | WorkflowStore.WorkflowStore
   | ExecutorChains.ExecutorChains
   | OfferCatalog.OfferCatalog
@@ -50,6 +54,8 @@ export const layer = (
 ): Layer.Layer<ExchangeServices, NodeIdentity.IdentityUnavailable, ExchangeRequirements> => {
   const foundation = Layer.mergeAll(
     NodeIdentity.layer(settings.dataDir),
+    ParticipantKeys.layer(settings.dataDir),
+    OrderAcceptance.layer,
     WorkflowStore.layer(settings.dataDir),
     ExecutorChains.layer()
   )
