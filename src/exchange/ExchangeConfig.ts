@@ -24,6 +24,11 @@ export type CatalogConfig = typeof CatalogConfig.Type
 
 /** The `procurement` section: the settlement rail (only `none` until the ledger lands). */
 export const ProcurementConfig = Schema.Struct({
+  /**
+   * `offer-terms`: orders of an offer with auto_accept false wait for the provider's operator
+   * (OrderAcceptance); `automatic`: this node's operator has accepted them in advance.
+   */
+  acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "automatic" as const }),
   settlement: Schema.optionalWith(
     Schema.Struct({ rail: Schema.optionalWith(Schema.Literal("none"), { default: () => "none" as const }) }),
     { default: () => ({ rail: "none" as const }) }

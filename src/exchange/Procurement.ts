@@ -123,8 +123,14 @@ const lastDiagnostics = (result: ChainResult): JsonObject | undefined => {
   return executor?.rounds.at(-1)?.diagnostics
 }
 
+/** How procurement treats offer terms. */
+export interface ProcurementOptions {
+  /** `offer-terms`: orders of an offer with auto_accept false await its operator; `automatic`: accepted in advance. */
+  readonly acceptance: "offer-terms" | "automatic"
+}
+
 /** Builds procurement over the catalog, the per-executor chains and the settlement rail. */
-export const make = Effect.gen(function*() {
+export const make = (procurementOptions: ProcurementOptions = { acceptance: "automatic" }) => Effect.gen(function*() {
   const catalog = yield* OfferCatalog
   const chains = yield* ExecutorChains
   const settlement = yield* Settlement
@@ -273,7 +279,7 @@ export const make = Effect.gen(function*() {
         settlement.release(held, why).pipe(Effect.mapError((error) => new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason: error.message })))
       const failed = (reason: string) =>
         Effect.zipRight(refund({ outcome: "canceled", reason }), Effect.fail(new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason })))
-      if (!terms.autoAccept) {
+      if (!terms.autoAccept && procurementOptions.acceptance === "offer-terms") {
         const decision = yield* acceptance.await({
           order_id: orderId, provider_id: offer.provider_id, offer_id: offer.offer_id, service_type: offer.service_type, amount: total, currency: order.currency
         }, workBy)
@@ -362,5 +368,10 @@ export const make = Effect.gen(function*() {
 })
 
 /** Procurement as a layer. */
-export const layer: Layer.Layer<Procurement, never, OfferCatalog | ExecutorChains | Settlement | ParticipantKeys | OrderAcceptance> =
-  Layer.effect(Procurement, make)
+export const layerWith = (
+  options: ProcurementOptions
+): Layer.Layer<Procurement, never, OfferCatalog | ExecutorChains | Settlement | ParticipantKeys | OrderAcceptance> =>
+  Layer.effect(Procurement, make(options))
+
+/** Procurement with orders accepted in advance. */
+export const layer = layerWith({ acceptance: "automatic" })

@@ -63,7 +63,7 @@ export const layer = (
     OfferCatalog.layer(settings.catalog),
     Settlement.layerFor(settings.procurement.settlement.rail)
   ).pipe(Layer.provideMerge(foundation))
-  return Layer.mergeAll(Procurement.layer, OfferPublisher.layer, WorkflowRunner.layer(settings.workflow)).pipe(
+  return Layer.mergeAll(Procurement.layerWith({ acceptance: settings.procurement.acceptance }), OfferPublisher.layer, WorkflowRunner.layer(settings.workflow)).pipe(
     Layer.provideMerge(market)
   )
 }
