@@ -30,7 +30,12 @@ export const ProcurementConfig = Schema.Struct({
    */
   acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "automatic" as const }),
   settlement: Schema.optionalWith(
-    Schema.Struct({ rail: Schema.optionalWith(Schema.Literal("none"), { default: () => "none" as const }) }),
+    Schema.Struct({
+      /** `none`: nothing held; `host-ledger`: holds, transfers and receipts on this node's ledger. */
+      rail: Schema.optionalWith(Schema.Literal("none", "host-ledger"), { default: () => "none" as const }),
+      /** Gateways (`node:did:key:…`) whose signed receipts top accounts up (this node's key always may). */
+      trusted_gateways: Schema.optionalWith(Schema.Array(Schema.String.pipe(Schema.pattern(/^node:did:key:z/))), { exact: true })
+    }),
     { default: () => ({ rail: "none" as const }) }
   )
 }).annotations({ identifier: "ProcurementConfig" })

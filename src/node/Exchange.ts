@@ -21,6 +21,8 @@ import * as OrderAcceptance from "../exchange/OrderAcceptance.js"
 import * as ParticipantKeys from "../exchange/ParticipantKeys.js"
 import * as Procurement from "../exchange/Procurement.js"
 import * as Settlement from "../exchange/Settlement.js"
+import * as HostLedger from "../exchange/settlement/HostLedger.js"
+import type { SettlementRecords } from "../exchange/settlement/SettlementRecords.js"
 import * as WorkflowRunner from "../workflow/WorkflowRunner.js"
 import * as WorkflowStore from "../workflow/WorkflowStore.js"
 
@@ -42,16 +44,20 @@ export type ExchangeServices =
   | OfferCatalog.OfferCatalog
   | OfferPublisher.OfferPublisher
   | Settlement.Settlement
+  | SettlementRecords
   | Procurement.Procurement
   | WorkflowRunner.WorkflowRunner
 
 /** What it needs: supervision and the chain core. */
 export type ExchangeRequirements = Supervisor | ModuleClient | ChainRunner | HookRegistry | IntentHost | TraceStore
 
+/** Why the exchange side may not start. */
+export type ExchangeStartError = NodeIdentity.IdentityUnavailable | HostLedger.HostLedgerStartError
+
 /** The exchange and workflow services for `settings`. */
 export const layer = (
   settings: ExchangeFeatureSettings
-): Layer.Layer<ExchangeServices, NodeIdentity.IdentityUnavailable, ExchangeRequirements> => {
+): Layer.Layer<ExchangeServices, ExchangeStartError, ExchangeRequirements> => {
   const foundation = Layer.mergeAll(
     NodeIdentity.layer(settings.dataDir),
     ParticipantKeys.layer(settings.dataDir),
@@ -61,7 +67,11 @@ export const layer = (
   )
   const market = Layer.mergeAll(
     OfferCatalog.layer(settings.catalog),
-    Settlement.layerFor(settings.procurement.settlement.rail)
+    HostLedger.layer({
+      dataDir: settings.dataDir,
+      rail: settings.procurement.settlement.rail,
+      trustedGateways: settings.procurement.settlement.trusted_gateways ?? []
+    })
   ).pipe(Layer.provideMerge(foundation))
   return Layer.mergeAll(Procurement.layerWith({ acceptance: settings.procurement.acceptance }), OfferPublisher.layer, WorkflowRunner.layer(settings.workflow)).pipe(
     Layer.provideMerge(market)

@@ -16,7 +16,6 @@ import type { NodeConfig } from "../config/NodeConfig.js"
 import type { Capabilities } from "../capability/Capability.js"
 import type { InquiriumProvider } from "../capability/Inquirium.js"
 import type { ExchangeSettings } from "../exchange/ExchangeConfig.js"
-import type { IdentityUnavailable } from "../exchange/NodeIdentity.js"
 import * as OfferPublisher from "../exchange/OfferPublisher.js"
 import type { ProvidersInvalid } from "../provider/ProviderConfig.js"
 import * as ChainStack from "./ChainStack.js"
@@ -72,7 +71,7 @@ export type ExchangeNodeServices =
 export const layerExchangeWithoutHttp = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<ExchangeNodeServices, IdentityUnavailable, HttpClient.HttpClient> => {
+): Layer.Layer<ExchangeNodeServices, Exchange.ExchangeStartError, HttpClient.HttpClient> => {
   const features = featuresOf(config, options)
   // The loader already refused a config whose hooks do not compile, so a failure here is a defect.
   const core = ChainStack.layerCore(features.chains).pipe(Layer.orDie)
@@ -89,14 +88,14 @@ export const layerExchangeWithoutHttp = (
 export const layerExchange = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<ExchangeNodeServices, IdentityUnavailable> =>
+): Layer.Layer<ExchangeNodeServices, Exchange.ExchangeStartError> =>
   layerExchangeWithoutHttp(config, options).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /** Everything `orbiplex start` runs but the operator API. */
 export type Services = ExchangeNodeServices | PipelineNode.PipelineServices
 
 /** Why it may not start. */
-export type StartError = IdentityUnavailable | PipelineNode.PipelineStartError | ProvidersInvalid
+export type StartError = Exchange.ExchangeStartError | PipelineNode.PipelineStartError | ProvidersInvalid
 
 /**
  * What `orbiplex start` runs for the config read from `file` (provider paths resolve against its
