@@ -166,7 +166,8 @@ describe("signed offers and orders (decision 3)", () => {
     ([key]) =>
       Effect.scoped(Effect.gen(function*() {
         const { offerDoc } = yield* signedPair
-        const value = offerDoc[key]
+        const fields: Readonly<Record<string, unknown>> = offerDoc
+        const value = fields[key]
         const changed = typeof value === "number" ? value + 1 : typeof value === "boolean" ? !value : key === "expires-at" ? "2026-03-30T08:00:00Z" : `${String(value)}x`
         const result = verifyOffer({ ...offerDoc, [key]: changed }, { now: NOW })
         expect(Either.isLeft(result) ? result.left.reason : "verified").toMatch(/signature-invalid|schema-invalid/)
