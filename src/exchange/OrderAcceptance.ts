@@ -4,7 +4,7 @@
  * passes (on the host's clock). The work API exposes `accept`, `refuse` and `pending`; procurement
  * waits on `await`.
  */
-import { Clock, Context, Deferred, Duration, Effect, Layer, Ref, Schema } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer, PubSub, type Queue, Ref, Schema, type Scope } from "effect"
 
 /** An order waiting for its provider's operator. */
 export interface PendingOrder {
@@ -39,6 +39,8 @@ export class OrderAcceptance extends Context.Tag("orbiplex/OrderAcceptance")<Ord
   readonly refuse: (orderId: string, reason: string) => Effect.Effect<void, NotAwaiting>
   /** Orders awaiting acceptance now, oldest first. */
   readonly pending: Effect.Effect<ReadonlyArray<PendingOrder>>
+  /** Every order that starts waiting from now on (an operator front or a test reacts to them). */
+  readonly subscribe: Effect.Effect<Queue.Dequeue<PendingOrder>, never, Scope.Scope>
 }>() {}
 
 interface Waiting {
@@ -49,6 +51,7 @@ interface Waiting {
 /** An empty queue. */
 export const make = Effect.gen(function*() {
   const waiting = yield* Ref.make(new Map<string, Waiting>())
+  const arrivals = yield* PubSub.unbounded<PendingOrder>()
 
   const decide = (orderId: string, decision: Decision) =>
     Effect.flatMap(Ref.modify(waiting, (map) => {
@@ -63,6 +66,7 @@ export const make = Effect.gen(function*() {
       const decision = yield* Deferred.make<Decision>()
       const entry: Waiting = { order: { ...order, accept_by: new Date(acceptByMs).toISOString() }, decision }
       yield* Ref.update(waiting, (map) => new Map(map).set(order.order_id, entry))
+      yield* PubSub.publish(arrivals, entry.order)
       const now = yield* Clock.currentTimeMillis
       const expire = Effect.as(Effect.sleep(Duration.millis(Math.max(0, acceptByMs - now))), { _tag: "Expired" } satisfies Decision)
       return yield* Effect.race(Deferred.await(decision), expire).pipe(
@@ -79,7 +83,8 @@ export const make = Effect.gen(function*() {
     await: wait,
     accept: (orderId) => decide(orderId, { _tag: "Accepted" }),
     refuse: (orderId, reason) => decide(orderId, { _tag: "Refused", reason }),
-    pending: Effect.map(Ref.get(waiting), (map) => [...map.values()].map((entry) => entry.order))
+    pending: Effect.map(Ref.get(waiting), (map) => [...map.values()].map((entry) => entry.order)),
+    subscribe: PubSub.subscribe(arrivals)
   })
 })
 
