@@ -12,6 +12,7 @@ import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
 import { formatProblems, Problem, problemsOf } from "../contract/Problems.js"
 import type { CatalogConfig } from "./ExchangeConfig.js"
 import { NodeIdentity, type Signature } from "./NodeIdentity.js"
+import { NotEncodable } from "./settlement/DeterministicCbor.js"
 
 /** The schema version of a published offer. */
 export const OFFER_SCHEMA = "service-offer.v1"
@@ -167,7 +168,15 @@ export const make = (settings: CatalogConfig) =>
           queue: { ...queue, current_depth: draftQueue["current_depth"] ?? 0 }
         }
         const { signature: _none, ...body } = unsigned
-        const document: JsonObject = { ...body, signature: signatureJson(identity.sign(body)) }
+        const signature = identity.sign(body)
+        if (signature instanceof NotEncodable) {
+          return yield* new OfferUnsignable({
+            offer_id: draft.offer_id,
+            executor_id: draft.executor_id,
+            problems: [Problem.make({ path: "offer", message: `is not plain JSON (${signature.reason})` })]
+          })
+        }
+        const document: JsonObject = { ...body, signature: signatureJson(signature) }
         const offer: CatalogOffer = {
           offer_id: draft.offer_id,
           provider_id: draft.provider_id,
