@@ -12,6 +12,8 @@ import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
 import { formatProblems, Problem, problemsOf } from "../contract/Problems.js"
 import type { CatalogConfig } from "./ExchangeConfig.js"
 import { NodeIdentity, type Signature } from "./NodeIdentity.js"
+import { signServiceOffer } from "./OfferSigning.js"
+import { ParticipantKeys } from "./ParticipantKeys.js"
 import { NotEncodable } from "./settlement/DeterministicCbor.js"
 
 /** The schema version of a published offer. */
@@ -37,6 +39,8 @@ export interface CatalogOffer {
   readonly max_depth: number | undefined
   /** The whole signed `service-offer.v1` document, `signature` included. */
   readonly document: JsonObject
+  /** The offer in the orbidocs shape, signed by its provider participant (when the node has participant keys). */
+  readonly service_offer?: JsonObject
 }
 
 /** What the host sends `service.publish` before a Dator shapes it. */
@@ -105,6 +109,7 @@ const isSignature = (value: Json | undefined): value is { readonly alg: "ed25519
 export const make = (settings: CatalogConfig) =>
   Effect.gen(function*() {
     const identity = yield* NodeIdentity
+    const participants = yield* Effect.serviceOption(ParticipantKeys)
     const nodeId = `node:${identity.did}`
     const participantId = `participant:${identity.did}`
     const offers = new Map<string, CatalogOffer>()
@@ -177,7 +182,7 @@ export const make = (settings: CatalogConfig) =>
           })
         }
         const document: JsonObject = { ...body, signature: signatureJson(signature) }
-        const offer: CatalogOffer = {
+        let offer: CatalogOffer = {
           offer_id: draft.offer_id,
           provider_id: draft.provider_id,
           executor_id: draft.executor_id,
@@ -189,6 +194,14 @@ export const make = (settings: CatalogConfig) =>
           currency: terms.right.pricing.currency,
           max_depth: terms.right.queue?.max_depth,
           document
+        }
+        if (Option.isSome(participants)) {
+          const depth = draftQueue["current_depth"]
+          const serviceOffer = yield* signServiceOffer(participants.value, offer, nodeId, typeof depth === "number" ? depth : 0).pipe(
+            Effect.mapError((error) =>
+              new OfferUnsignable({ offer_id: draft.offer_id, executor_id: draft.executor_id, problems: [Problem.make({ path: "offer", message: error.message })] }))
+          )
+          if (serviceOffer !== undefined) offer = { ...offer, service_offer: serviceOffer }
         }
         const existing = offers.get(offer.offer_id)
         // A slower publication of an older sequence never replaces a newer one.

@@ -6,9 +6,10 @@
  */
 import { Clock, Effect, Either } from "effect"
 import type { Json } from "../contract/Json.js"
-import { ORDER_DOMAIN, OFFER_DOMAIN, verifyOffer, verifyOrder } from "./MarketArtifacts.js"
+import { ORDER_DOMAIN, verifyOffer, verifyOrder } from "./MarketArtifacts.js"
 import type { CatalogOffer } from "./OfferCatalog.js"
-import { type OfferTerms, projectOffer, termsOf, unitsOf } from "./OfferTerms.js"
+import { type OfferTerms, termsOf, unitsOf } from "./OfferTerms.js"
+import { signServiceOffer } from "./OfferSigning.js"
 import { BUYER, ParticipantKeys, type ParticipantKeyUnavailable } from "./ParticipantKeys.js"
 import type { ServiceOffer } from "./settlement/artifacts/ServiceOffer.js"
 import type { ServiceOrder } from "./settlement/artifacts/ServiceOrder.js"
@@ -51,8 +52,8 @@ export const makeOrderSigning = Effect.gen(function*() {
       if (Either.isLeft(terms)) return { reason: "unit-kind-unsupported", field: "offer.pricing.unit_kind", message: terms.left }
       const providerParticipantId = yield* keys.idOf(offer.executor_id)
       const buyerId = yield* keys.idOf(BUYER)
-      const unsignedOffer = projectOffer(offer, terms.right, { nodeId: nodeIdOf(offer), participantId: providerParticipantId, currentDepth: depth })
-      const offerDocument = { ...unsignedOffer, signature: yield* keys.sign(offer.executor_id, OFFER_DOMAIN, unsignedOffer) }
+      // The catalog signed it at publication; an offer published without participant keys is signed now.
+      const offerDocument = offer.service_offer ?? (yield* signServiceOffer(keys, offer, nodeIdOf(offer), depth))
       const now = yield* Clock.currentTimeMillis
       const verifiedOffer = verifyOffer(offerDocument, { now })
       if (Either.isLeft(verifiedOffer)) return { reason: verifiedOffer.left.reason, field: "offer_id", message: verifiedOffer.left.message }

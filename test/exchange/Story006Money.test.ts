@@ -6,11 +6,12 @@
  */
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Option, Queue, Schema } from "effect"
+import { Clock, Effect, Either, Fiber, Option, Queue, Schema } from "effect"
 import * as Path from "node:path"
 import { loadExchangeConfig } from "../../src/cli/WorkflowCommand.js"
 import { defaultExchange, type ExchangeSettings } from "../../src/exchange/ExchangeConfig.js"
 import { BUYER } from "../../src/exchange/ParticipantKeys.js"
+import { verifyOffer } from "../../src/exchange/MarketArtifacts.js"
 import { LedgerHold } from "../../src/exchange/settlement/artifacts/LedgerHold.js"
 import { LedgerTransfer } from "../../src/exchange/settlement/artifacts/LedgerTransfer.js"
 import { ProcurementContract } from "../../src/exchange/settlement/artifacts/ProcurementContract.js"
@@ -40,6 +41,14 @@ describe("story 006 with money, on one node", () => {
         ModuleEntry.make({ ...entry, launch: Launch.make({ ...entry.launch, args: [...entry.launch.args, RUN_MARKER] }) }))
       const node = yield* startExchange(modules, { settings: paid })
       const ledger = Option.getOrThrow(node.ledger)
+      // Each provider's offer is published in the orbidocs shape, signed by its own participant key.
+      const now = yield* Clock.currentTimeMillis
+      for (const offer of yield* node.catalog.all) {
+        const verified = Either.getOrThrow(verifyOffer(offer.service_offer, { now }))
+        expect(verified["provider/participant-id"]).toBe(yield* node.keys.idOf(offer.executor_id))
+      }
+      const participants = yield* Effect.forEach(["dator-news", "dator-redaction", "dator-illustration", BUYER], node.keys.idOf)
+      expect(new Set(participants).size).toBe(4)
       const buyer = yield* node.keys.idOf(BUYER)
       const buyerAccount = accountIdFor(buyer)
       yield* ledger.openAccount({ accountId: buyerAccount, purpose: "participant-settlement", ownerKind: "participant", ownerId: buyer })
