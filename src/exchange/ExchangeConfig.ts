@@ -24,8 +24,18 @@ export type CatalogConfig = typeof CatalogConfig.Type
 
 /** The `procurement` section: the settlement rail (only `none` until the ledger lands). */
 export const ProcurementConfig = Schema.Struct({
+  /**
+   * `offer-terms`: orders of an offer with auto_accept false wait for the provider's operator
+   * (OrderAcceptance); `automatic`: this node's operator has accepted them in advance.
+   */
+  acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "automatic" as const }),
   settlement: Schema.optionalWith(
-    Schema.Struct({ rail: Schema.optionalWith(Schema.Literal("none"), { default: () => "none" as const }) }),
+    Schema.Struct({
+      /** `none`: nothing held; `host-ledger`: holds, transfers and receipts on this node's ledger. */
+      rail: Schema.optionalWith(Schema.Literal("none", "host-ledger"), { default: () => "none" as const }),
+      /** Gateways (`node:did:key:…`) whose signed receipts top accounts up (this node's key always may). */
+      trusted_gateways: Schema.optionalWith(Schema.Array(Schema.String.pipe(Schema.pattern(/^node:did:key:z/))), { exact: true })
+    }),
     { default: () => ({ rail: "none" as const }) }
   )
 }).annotations({ identifier: "ProcurementConfig" })

@@ -1,15 +1,22 @@
 /**
  * The node's signing identity: an Ed25519 key pair kept in the data folder (mode 0600), created on
  * first start. Modules never see it (Proposal 020: "they do not receive host private keys"); the
- * host signs what modules shaped, after validating it.
+ * host signs what modules shaped, after validating it. Signatures are SETTLEMENT.md decision 3's:
+ * Ed25519 over `<domain> 0x00 ‖ deterministic CBOR of the document without its signature`, the value
+ * base64url; the signer's did:key travels beside it so a verifier fetches no key.
  */
 import { Context, Data, Effect, Layer } from "effect"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
-import { canonicalJson } from "../resilience/CanonicalJson.js"
+import { sign as signArtifact, verify as verifyArtifact } from "./settlement/ArtifactSignature.js"
+import { NotEncodable } from "./settlement/DeterministicCbor.js"
+import { didOf } from "./settlement/DidKey.js"
 
-/** A detached signature over the canonical JSON of a document without its `signature` field. */
+/** The domain of node-signed documents that name none (the catalog's host-shaped offers). */
+export const NODE_DOCUMENT_DOMAIN = "orbiplex-node-document-v1"
+
+/** A detached signature (decision 3) with the did:key that made it. */
 export interface Signature {
   readonly alg: "ed25519"
   readonly signer: string
@@ -30,65 +37,18 @@ export class IdentityUnavailable extends Data.TaggedError("IdentityUnavailable")
 export class NodeIdentity extends Context.Tag("orbiplex/NodeIdentity")<NodeIdentity, {
   /** `did:key:z6Mk…` derived from the public key. */
   readonly did: string
-  /** Signs a JSON document (its `signature` field, if any, is left out of what is signed). */
-  readonly sign: (document: Readonly<Record<string, unknown>>) => Signature
+  /** Signs a document (its `signature` field left out) under `domain`; a document that is not plain JSON has none. */
+  readonly sign: (document: Readonly<Record<string, unknown>>, domain?: string) => Signature | NotEncodable
   /** Checks a signature made by any Ed25519 did:key. */
-  readonly verify: (document: Readonly<Record<string, unknown>>, signature: Signature) => boolean
+  readonly verify: (document: Readonly<Record<string, unknown>>, signature: Signature, domain?: string) => boolean
 }>() {}
 
-const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-const base58 = (bytes: Uint8Array): string => {
-  let value = BigInt("0x" + (Buffer.from(bytes).toString("hex") || "0"))
-  let text = ""
-  while (value > 0n) {
-    text = BASE58[Number(value % 58n)] + text
-    value /= 58n
-  }
-  for (const byte of bytes) {
-    if (byte !== 0) break
-    text = "1" + text
-  }
-  return text
-}
-
-const decodeBase58 = (text: string): Uint8Array => {
-  let value = 0n
-  for (const char of text) value = value * 58n + BigInt(BASE58.indexOf(char))
-  const hex = value.toString(16)
-  const bytes = Buffer.from(hex.length % 2 === 0 ? hex : "0" + hex, "hex")
-  const zeros = text.length - text.replace(/^1+/, "").length
-  return Buffer.concat([Buffer.alloc(zeros), bytes])
-}
-
-// The multicodec prefix of an Ed25519 public key in a did:key (0xed 0x01).
-const ED25519_PREFIX = Buffer.from([0xed, 0x01])
-// DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it.
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex")
-
-const didOf = (publicKey: Crypto.KeyObject): string => {
-  const raw = publicKey.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length)
-  return `did:key:z${base58(Buffer.concat([ED25519_PREFIX, raw]))}`
-}
-
-const publicKeyOf = (did: string): Crypto.KeyObject | undefined => {
-  if (!did.startsWith("did:key:z")) return undefined
-  const bytes = decodeBase58(did.slice("did:key:z".length))
-  if (bytes.length !== 34 || bytes[0] !== 0xed || bytes[1] !== 0x01) return undefined
-  return Crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, bytes.subarray(2)]), format: "der", type: "spki" })
-}
-
-const signedBytes = (document: Readonly<Record<string, unknown>>): Buffer => {
-  const { signature: _signature, ...rest } = document
-  return Buffer.from(canonicalJson(rest), "utf8")
-}
-
-/** Checks `signature` over `document` by the did:key it names. */
-export const verifySignature = (document: Readonly<Record<string, unknown>>, signature: Signature): boolean => {
-  const key = publicKeyOf(signature.signer)
-  if (key === undefined || signature.alg !== "ed25519") return false
-  return Crypto.verify(null, signedBytes(document), key, Buffer.from(signature.value, "base64"))
-}
+/** Checks `signature` over `document` (under `domain`) by the did:key it names. */
+export const verifySignature = (
+  document: Readonly<Record<string, unknown>>,
+  signature: Signature,
+  domain: string = NODE_DOCUMENT_DOMAIN
+): boolean => verifyArtifact(domain, document, signature.signer, signature) === undefined
 
 /** Loads the key from `<dataDir>/node-key.pem`, creating it (0600) on first use. */
 export const make = (dataDir: string) =>
@@ -108,11 +68,10 @@ export const make = (dataDir: string) =>
     const did = didOf(Crypto.createPublicKey(privateKey))
     return NodeIdentity.of({
       did,
-      sign: (document) => ({
-        alg: "ed25519",
-        signer: did,
-        value: Crypto.sign(null, signedBytes(document), privateKey).toString("base64")
-      }),
+      sign: (document, domain = NODE_DOCUMENT_DOMAIN) => {
+        const signature = signArtifact(domain, document, privateKey)
+        return signature instanceof NotEncodable ? signature : { alg: "ed25519", signer: did, value: signature.value }
+      },
       verify: verifySignature
     })
   })

@@ -17,6 +17,9 @@ import { OfferRepo } from "../store/OfferRepo.js"
 import type { StoreFailed } from "../store/StoreError.js"
 import type { CatalogConfig } from "./ExchangeConfig.js"
 import { NodeIdentity, type Signature } from "./NodeIdentity.js"
+import { signServiceOffer } from "./OfferSigning.js"
+import { ParticipantKeys } from "./ParticipantKeys.js"
+import { NotEncodable } from "./settlement/DeterministicCbor.js"
 
 /** The schema version of a published offer. */
 export const OFFER_SCHEMA = "service-offer.v1"
@@ -41,6 +44,8 @@ export interface CatalogOffer {
   readonly max_depth: number | undefined
   /** The whole signed `service-offer.v1` document, `signature` included. */
   readonly document: JsonObject
+  /** The offer in the orbidocs shape, signed by its provider participant (when the node has participant keys). */
+  readonly service_offer?: JsonObject
 }
 
 /** What the host sends `service.publish` before a Dator shapes it. */
@@ -110,6 +115,7 @@ export const make = (settings: CatalogConfig) =>
   Effect.gen(function*() {
     const identity = yield* NodeIdentity
     const repo = yield* OfferRepo
+    const participants = yield* Effect.serviceOption(ParticipantKeys)
     const nodeId = `node:${identity.did}`
     const participantId = `participant:${identity.did}`
     const offers = new Map<string, CatalogOffer>()
@@ -171,8 +177,16 @@ export const make = (settings: CatalogConfig) =>
           queue: { ...queue, current_depth: draftQueue["current_depth"] ?? 0 }
         }
         const { signature: _none, ...body } = unsigned
-        const document: JsonObject = { ...body, signature: signatureJson(identity.sign(body)) }
-        const offer: CatalogOffer = {
+        const signature = identity.sign(body)
+        if (signature instanceof NotEncodable) {
+          return yield* new OfferUnsignable({
+            offer_id: draft.offer_id,
+            executor_id: draft.executor_id,
+            problems: [Problem.make({ path: "offer", message: `is not plain JSON (${signature.reason})` })]
+          })
+        }
+        const document: JsonObject = { ...body, signature: signatureJson(signature) }
+        let offer: CatalogOffer = {
           offer_id: draft.offer_id,
           provider_id: draft.provider_id,
           executor_id: draft.executor_id,
@@ -184,6 +198,14 @@ export const make = (settings: CatalogConfig) =>
           currency: terms.right.pricing.currency,
           max_depth: terms.right.queue?.max_depth,
           document
+        }
+        if (Option.isSome(participants)) {
+          const depth = draftQueue["current_depth"]
+          const serviceOffer = yield* signServiceOffer(participants.value, offer, nodeId, typeof depth === "number" ? depth : 0).pipe(
+            Effect.mapError((error) =>
+              new OfferUnsignable({ offer_id: draft.offer_id, executor_id: draft.executor_id, problems: [Problem.make({ path: "offer", message: error.message })] }))
+          )
+          if (serviceOffer !== undefined) offer = { ...offer, service_offer: serviceOffer }
         }
         yield* repo.save(offer)
         const existing = offers.get(offer.offer_id)

@@ -15,7 +15,10 @@ import { isJsonObject, Json, JsonObject } from "../contract/Json.js"
 import type { ChainResult } from "../middleware/ChainTrace.js"
 import { ExecutorChains } from "./ExecutorChains.js"
 import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
-import { Settlement } from "./Settlement.js"
+import { OrderAcceptance } from "./OrderAcceptance.js"
+import { makeOrderSigning } from "./OrderSigning.js"
+import type { ParticipantKeys } from "./ParticipantKeys.js"
+import { Settlement, type Unsettled } from "./Settlement.js"
 
 /** The hook an order is executed on. */
 export const EXECUTE_HOOK = "service.execute"
@@ -30,9 +33,15 @@ export const OrderInput = Schema.Struct({
   attempt: optional(Schema.Int.pipe(Schema.positive())),
   provider_id: Schema.NonEmptyTrimmedString,
   service_type: Schema.NonEmptyTrimmedString,
-  price: Schema.NonNegativeInt.annotations({ description: "integer minor units for the whole order (1000 = 10.00)" }),
+  price: Schema.NonNegativeInt.annotations({ description: "the most the whole order may cost, integer minor units (1000 = 10.00)" }),
   currency: Schema.NonEmptyTrimmedString,
   offer_id: optional(Schema.NonEmptyTrimmedString),
+  /** The offer sequence the buyer read; another one now is `offer-seq-mismatch`. */
+  offer_seq: optional(Schema.Int.pipe(Schema.positive())),
+  /** Units ordered (decision 4; default 1); per-character offers charge the measured blocks instead. */
+  units: optional(Schema.Int.pipe(Schema.positive())),
+  /** The buyer participant the order is placed for; another than this node's custodian is `custodian-mismatch`. */
+  buyer_id: optional(Schema.NonEmptyTrimmedString),
   input: Json
 })
 /** An order. */
@@ -46,6 +55,7 @@ export const OrderCompleted = Schema.Struct({
   provider_id: Schema.String,
   service_type: Schema.String,
   price: Schema.Int,
+  units: Schema.Int,
   currency: Schema.String,
   response: JsonObject,
   settlement: JsonObject
@@ -57,7 +67,10 @@ export const OrderRejected = Schema.Struct({
   order_id: Schema.String,
   reason: Schema.String,
   message: Schema.String,
-  field: optional(Schema.String)
+  field: optional(Schema.String),
+  /** Whether the same order may succeed later unchanged (Arca reads this, never the text). */
+  retryable: Schema.Boolean,
+  settlement: optional(JsonObject)
 })
 
 /** What `procurement.order` answers. */
@@ -92,11 +105,16 @@ export class Procurement extends Context.Tag("orbiplex/Procurement")<Procurement
   readonly depth: (executorId: string) => Effect.Effect<number>
 }>() {}
 
-/** The order id: deterministic for a workflow step's attempt (a provider may deduplicate on it). */
+const idSafe = (text: string) => text.replace(/[^A-Za-z0-9-]/g, "-")
+
+/** The order id (decision 5): `order:<run>:<step>:<attempt>`, other characters mapped to `-`. */
 export const orderIdOf = (order: OrderInput): string =>
   order.run_id !== undefined && order.step_id !== undefined && order.attempt !== undefined
-    ? `order:${order.run_id}:${order.step_id}#${order.attempt}`
+    ? `order:${idSafe(order.run_id)}:${idSafe(order.step_id)}:${order.attempt}`
     : `order:${randomUUID()}`
+
+/** Reasons an unchanged order may succeed with later (a full queue, a stale offer read, an operator's silence). */
+export const RETRYABLE: ReadonlySet<string> = new Set(["queue-saturated", "offer-expired", "offer-seq-mismatch", "acceptance-expired"])
 
 type Refusal = { readonly reason: string; readonly field: string; readonly message: string }
 
@@ -105,11 +123,19 @@ const lastDiagnostics = (result: ChainResult): JsonObject | undefined => {
   return executor?.rounds.at(-1)?.diagnostics
 }
 
+/** How procurement treats offer terms. */
+export interface ProcurementOptions {
+  /** `offer-terms`: orders of an offer with auto_accept false await its operator; `automatic`: accepted in advance. */
+  readonly acceptance: "offer-terms" | "automatic"
+}
+
 /** Builds procurement over the catalog, the per-executor chains and the settlement rail. */
-export const make = Effect.gen(function*() {
+export const make = (procurementOptions: ProcurementOptions = { acceptance: "automatic" }) => Effect.gen(function*() {
   const catalog = yield* OfferCatalog
   const chains = yield* ExecutorChains
   const settlement = yield* Settlement
+  const acceptance = yield* OrderAcceptance
+  const signing = yield* makeOrderSigning
   const inFlight = new Map<string, number>()
 
   /** The offer this order is for, or why none fits (the reason names the field). */
@@ -170,12 +196,11 @@ export const make = Effect.gen(function*() {
           message: `the order pays in ${order.currency} but offer ${offer.offer_id} is priced in ${offer.currency}`
         }
       }
-      if (offer.amount > order.price) {
+      if (order.offer_seq !== undefined && order.offer_seq !== offer.sequence) {
         return {
-          reason: "price-exceeded",
-          field: "price",
-          message: `the order pays ${order.price} ${order.currency} minor units but offer ${offer.offer_id} of ` +
-            `${offer.provider_id} asks ${offer.amount}`
+          reason: "offer-seq-mismatch",
+          field: "offer_seq",
+          message: `the order was placed against sequence ${order.offer_seq} of ${offer.offer_id}; it is at ${offer.sequence} now: re-read the offer`
         }
       }
       return offer
@@ -200,58 +225,101 @@ export const make = Effect.gen(function*() {
 
   const place = Effect.fn("Procurement.order")(function*(order: OrderInput, options: OrderOptions = {}) {
     const orderId = orderIdOf(order)
-    const rejected = (refusal: Refusal): OrderOutcome => ({ outcome: "rejected", order_id: orderId, ...refusal })
+    const rejected = (refusal: Refusal, settled?: JsonObject): OrderOutcome => ({
+      outcome: "rejected", order_id: orderId, ...refusal, retryable: RETRYABLE.has(refusal.reason), ...(settled === undefined ? {} : { settlement: settled })
+    })
     const quoted = yield* quote(order)
     if (!("offer_id" in quoted)) return rejected(quoted)
     const offer = quoted
+    const signedUp = yield* signing.sign(offer, order, orderId, yield* Effect.sync(() => inFlight.get(offer.executor_id) ?? 0)).pipe(
+      Effect.mapError((error) => new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason: error.message }))
+    )
+    if (!("offer" in signedUp)) return rejected(signedUp)
+    const { buyerId, providerParticipantId, terms, units } = signedUp
+    if (order.buyer_id !== undefined && order.buyer_id !== buyerId) {
+      return rejected({ reason: "custodian-mismatch", field: "buyer_id", message: `this node orders as ${buyerId}, its custodian; it cannot sign for ${order.buyer_id}` })
+    }
+    const total = units * offer.amount
+    if (total > order.price) {
+      return rejected({
+        reason: "price-exceeded",
+        field: "price",
+        message: `${units} unit(s) × ${offer.amount} (offer ${offer.offer_id} of ${offer.provider_id}, per ${terms.unitLabel}) = ${total} ` +
+          `${order.currency} minor units, above the order's maximum ${order.price}`
+      })
+    }
     const slot = yield* enqueue(offer)
     if (!("depth" in slot)) return rejected(slot)
     return yield* Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const offerDeadline = now + terms.maxDurationSec * 1_000
+      const workBy = options.deadline === undefined || !Number.isFinite(options.deadline) ? offerDeadline : Math.min(offerDeadline, options.deadline)
+      const outputFormat = offer.document["constraints"]
       const hold = yield* Effect.either(settlement.hold({
         order_id: orderId,
         offer_id: offer.offer_id,
+        offer_seq: offer.sequence,
         provider_id: offer.provider_id,
-        buyer_id: catalog.participantId,
-        amount: order.price,
-        currency: order.currency
+        provider_participant_id: providerParticipantId,
+        buyer_id: buyerId,
+        node_id: catalog.nodeId,
+        amount: total,
+        currency: order.currency,
+        work_by_ms: workBy,
+        answer_format: isJsonObject(outputFormat) && isJsonObject(outputFormat["output"]) && typeof outputFormat["output"]["format"] === "string"
+          ? outputFormat["output"]["format"]
+          : "mixed"
       }))
       if (hold._tag === "Left") {
+        if (hold.left._tag === "SettlementFailed") return yield* new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason: hold.left.message })
         return rejected({ reason: "settlement-blocked", field: "price", message: hold.left.message })
       }
-      const now = yield* Clock.currentTimeMillis
+      const held = hold.right
+      const refund = (why: Unsettled) =>
+        settlement.release(held, why).pipe(Effect.mapError((error) => new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason: error.message })))
+      const failed = (reason: string) =>
+        Effect.zipRight(refund({ outcome: "canceled", reason }), Effect.fail(new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason })))
+      if (!terms.autoAccept && procurementOptions.acceptance === "offer-terms") {
+        const decision = yield* acceptance.await({
+          order_id: orderId, provider_id: offer.provider_id, offer_id: offer.offer_id, service_type: offer.service_type, amount: total, currency: order.currency
+        }, workBy)
+        if (decision._tag !== "Accepted") {
+          const refusal: Refusal = decision._tag === "Refused"
+            ? { reason: "order-refused", field: "queue.auto_accept", message: `the operator of ${offer.provider_id} refused the order: ${decision.reason}` }
+            : { reason: "acceptance-expired", field: "queue.auto_accept", message: `the operator of ${offer.provider_id} did not accept the order by ${new Date(workBy).toISOString()}` }
+          return rejected(refusal, yield* refund({ outcome: decision._tag === "Refused" ? "rejected" : "expired", reason: refusal.reason }))
+        }
+      }
       const payload: JsonObject = {
         order: {
           order_id: orderId,
           offer_id: offer.offer_id,
           service_type: order.service_type,
-          price: order.price,
+          price: total,
+          units,
           currency: order.currency,
-          buyer_id: catalog.participantId,
+          buyer_id: buyerId,
           ...(order.run_id === undefined ? {} : { run_id: order.run_id })
         },
         request: { input: order.input },
         queue: { depth: slot.depth, ...(offer.max_depth === undefined ? {} : { max_depth: offer.max_depth }) }
       }
-      const failed = (reason: string) =>
-        Effect.zipRight(
-          settlement.release(hold.right),
-          Effect.fail(new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason }))
-        )
+      const started = yield* Clock.currentTimeMillis
       const result = yield* chains.run(offer.executor_id, EXECUTE_HOOK, payload, {
         correlationId: options.correlationId ?? orderId,
-        ...(options.deadline === undefined || !Number.isFinite(options.deadline) ? {} : { deadlineMs: Math.max(1, options.deadline - now) })
+        deadlineMs: Math.max(1, workBy - started)
       }).pipe(Effect.catchAll((error) => failed(error.message)))
       if (result.outcome === "rejected") {
-        yield* settlement.release(hold.right)
         const diagnostics = lastDiagnostics(result)
         const code = diagnostics?.["code"]
         const detail = diagnostics?.["detail"]
-        return {
-          outcome: "rejected",
-          order_id: orderId,
-          reason: typeof code === "string" && code.length > 0 ? code : "other-reason",
+        const reason = typeof code === "string" && code.length > 0 ? code : "other-reason"
+        const refunded = yield* refund({ outcome: "rejected", reason })
+        return rejected({
+          reason,
+          field: "provider",
           message: typeof detail === "string" ? detail : result.reason ?? `${offer.provider_id} rejected the order`
-        } satisfies OrderOutcome
+        }, refunded)
       }
       if (result.outcome === "failed" || result.outcome === "dropped") {
         return yield* failed(`the ${EXECUTE_HOOK} chain of ${offer.executor_id} ${result.outcome}: ${result.reason ?? "no reason given"}`)
@@ -260,20 +328,27 @@ export const make = Effect.gen(function*() {
       if (!isJsonObject(response) || response["content"] === undefined) {
         return yield* failed(`the ${EXECUTE_HOOK} chain of ${offer.executor_id} ended without a response`)
       }
-      const settled = yield* settlement.capture(hold.right)
+      const confidence = response["confidence"]
+      const settled = yield* settlement.capture(held, {
+        content: response["content"],
+        format: typeof response["format"] === "string" ? response["format"] : "mixed",
+        confidence: typeof confidence === "number" ? confidence : 0,
+        human_linked: response["human_linked"] === true
+      }).pipe(Effect.mapError((error) => new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason: error.message })))
       return {
         outcome: "completed",
         order_id: orderId,
         offer_id: offer.offer_id,
         provider_id: offer.provider_id,
         service_type: offer.service_type,
-        price: order.price,
+        price: total,
+        units,
         currency: order.currency,
         response: {
           ...response,
-          response_id: `response:${orderId}`,
+          response_id: `response:${orderId.replace(/^order:/, "")}`,
           source_node_id: catalog.nodeId,
-          source_participant_id: catalog.participantId,
+          source_participant_id: providerParticipantId,
           created_at: new Date(yield* Clock.currentTimeMillis).toISOString()
         },
         settlement: settled
@@ -293,4 +368,10 @@ export const make = Effect.gen(function*() {
 })
 
 /** Procurement as a layer. */
-export const layer: Layer.Layer<Procurement, never, OfferCatalog | ExecutorChains | Settlement> = Layer.effect(Procurement, make)
+export const layerWith = (
+  options: ProcurementOptions
+): Layer.Layer<Procurement, never, OfferCatalog | ExecutorChains | Settlement | ParticipantKeys | OrderAcceptance> =>
+  Layer.effect(Procurement, make(options))
+
+/** Procurement with orders accepted in advance. */
+export const layer = layerWith({ acceptance: "automatic" })

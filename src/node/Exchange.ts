@@ -19,8 +19,12 @@ import * as ExecutorChains from "../exchange/ExecutorChains.js"
 import * as NodeIdentity from "../exchange/NodeIdentity.js"
 import * as OfferCatalog from "../exchange/OfferCatalog.js"
 import * as OfferPublisher from "../exchange/OfferPublisher.js"
+import * as OrderAcceptance from "../exchange/OrderAcceptance.js"
+import * as ParticipantKeys from "../exchange/ParticipantKeys.js"
 import * as Procurement from "../exchange/Procurement.js"
 import * as Settlement from "../exchange/Settlement.js"
+import * as HostLedger from "../exchange/settlement/HostLedger.js"
+import type { SettlementRecords } from "../exchange/settlement/SettlementRecords.js"
 import * as WorkflowRunner from "../workflow/WorkflowRunner.js"
 
 /** What these features take: the data folder and the `catalog`, `procurement` and `workflow` sections. */
@@ -34,10 +38,13 @@ export interface ExchangeFeatureSettings {
 /** Everything the exchange layer provides. */
 export type ExchangeServices =
   | NodeIdentity.NodeIdentity
+  | ParticipantKeys.ParticipantKeys
+  | OrderAcceptance.OrderAcceptance
   | ExecutorChains.ExecutorChains
   | OfferCatalog.OfferCatalog
   | OfferPublisher.OfferPublisher
   | Settlement.Settlement
+  | SettlementRecords
   | Procurement.Procurement
   | WorkflowRunner.WorkflowRunner
 
@@ -52,19 +59,28 @@ export type ExchangeRequirements =
   | WorkflowRunRepo
   | OfferRepo
 
+/** Why the exchange side may not start. */
+export type ExchangeStartError = NodeIdentity.IdentityUnavailable | HostLedger.HostLedgerStartError
+
 /** The exchange and workflow services for `settings`. */
 export const layer = (
   settings: ExchangeFeatureSettings
-): Layer.Layer<ExchangeServices, NodeIdentity.IdentityUnavailable, ExchangeRequirements> => {
+): Layer.Layer<ExchangeServices, ExchangeStartError, ExchangeRequirements> => {
   const foundation = Layer.mergeAll(
     NodeIdentity.layer(settings.dataDir),
+    ParticipantKeys.layer(settings.dataDir),
+    OrderAcceptance.layer,
     ExecutorChains.layer()
   )
   const market = Layer.mergeAll(
     OfferCatalog.layer(settings.catalog),
-    Settlement.layerFor(settings.procurement.settlement.rail)
+    HostLedger.layer({
+      dataDir: settings.dataDir,
+      rail: settings.procurement.settlement.rail,
+      trustedGateways: settings.procurement.settlement.trusted_gateways ?? []
+    })
   ).pipe(Layer.provideMerge(foundation))
-  return Layer.mergeAll(Procurement.layer, OfferPublisher.layer, WorkflowRunner.layer(settings.workflow)).pipe(
+  return Layer.mergeAll(Procurement.layerWith({ acceptance: settings.procurement.acceptance }), OfferPublisher.layer, WorkflowRunner.layer(settings.workflow)).pipe(
     Layer.provideMerge(market)
   )
 }

@@ -10,13 +10,17 @@ import { type Capabilities, type CapabilitySlot, layerRegistry } from "../capabi
 import * as CatalogPublishOffer from "../capability/CatalogPublishOffer.js"
 import type { CapabilitiesConfig } from "../capability/HostCapabilities.js"
 import * as Inquirium from "../capability/Inquirium.js"
+import * as LedgerAccountGet from "../capability/LedgerAccountGet.js"
 import * as ProcurementOrder from "../capability/ProcurementOrder.js"
+import * as ProcurementReceiptGet from "../capability/ProcurementReceiptGet.js"
 import * as WorkflowSchedule from "../capability/WorkflowSchedule.js"
 import * as WorkflowTransition from "../capability/WorkflowTransition.js"
 import * as WorkspaceStage from "../capability/WorkspaceStage.js"
 import type { OfferCatalog } from "../exchange/OfferCatalog.js"
 import type { OfferPublisher } from "../exchange/OfferPublisher.js"
 import type { Procurement } from "../exchange/Procurement.js"
+import type { ParticipantKeys } from "../exchange/ParticipantKeys.js"
+import type { SettlementRecords } from "../exchange/settlement/SettlementRecords.js"
 
 /** What the capabilities take: the data folder, the `capabilities` section, the transition policy. */
 export interface CapabilitySettings {
@@ -44,11 +48,13 @@ const providerSide = [Inquirium.capability, WorkspaceStage.capability] as const
 /** Every capability of the node, bound to the chain core's `IntentHost` port. */
 export const layer = (
   settings: CapabilitySettings
-): Layer.Layer<Capabilities, never, CapabilitySlot | OfferPublisher | Procurement | OfferCatalog | HttpClient.HttpClient> =>
+): Layer.Layer<Capabilities, never, CapabilitySlot | OfferPublisher | Procurement | OfferCatalog | ParticipantKeys | SettlementRecords | HttpClient.HttpClient> =>
   layerRegistry(
     ...providerSide,
     CatalogPublishOffer.capability,
     ProcurementOrder.capability,
+    LedgerAccountGet.capability,
+    ProcurementReceiptGet.capability,
     WorkflowSchedule.capability,
     WorkflowTransition.capability
   ).pipe(Layer.provide(layerSettings(settings)))

@@ -18,7 +18,6 @@ import type { NodeConfig } from "../config/NodeConfig.js"
 import type { Capabilities } from "../capability/Capability.js"
 import type { InquiriumProvider } from "../capability/Inquirium.js"
 import type { ExchangeSettings } from "../exchange/ExchangeConfig.js"
-import type { IdentityUnavailable } from "../exchange/NodeIdentity.js"
 import * as OfferPublisher from "../exchange/OfferPublisher.js"
 import type { ProvidersInvalid } from "../provider/ProviderConfig.js"
 import * as ProcessGroups from "../supervisor/ProcessGroups.js"
@@ -79,7 +78,7 @@ export type ExchangeNodeServices =
   | Exchange.ExchangeServices
 
 /** Why an exchange node may not start. */
-export type ExchangeStartError = IdentityUnavailable | StoreUnavailable | StoreFailed
+export type ExchangeStartError = Exchange.ExchangeStartError | StoreUnavailable | StoreFailed
 
 /** The node's store with the journals of facts and traces feeding it; built once per node. */
 export const layerStore = (
@@ -111,7 +110,7 @@ export const layerBase = (
 export const layerExchangeAbove = (
   config: NodeConfig,
   options: NodeOptions = {}
-): Layer.Layer<Capabilities | Exchange.ExchangeServices, IdentityUnavailable, BaseServices | HttpClient.HttpClient> => {
+): Layer.Layer<Capabilities | Exchange.ExchangeServices, Exchange.ExchangeStartError, BaseServices | HttpClient.HttpClient> => {
   const features = featuresOf(config, options)
   const services = NodeCapabilities.layer(features.capabilities).pipe(Layer.provideMerge(Exchange.layer(features.exchange)))
   // Built after (over) the registry: publishing runs chains whose intents need it bound.

@@ -17,6 +17,10 @@ import { deterministic, InquiriumProvider } from "../../src/capability/Inquirium
 import { OfferCatalog } from "../../src/exchange/OfferCatalog.js"
 import { OfferPublisher } from "../../src/exchange/OfferPublisher.js"
 import { Procurement } from "../../src/exchange/Procurement.js"
+import { OrderAcceptance } from "../../src/exchange/OrderAcceptance.js"
+import { ParticipantKeys } from "../../src/exchange/ParticipantKeys.js"
+import { Ledger } from "../../src/exchange/settlement/Ledger.js"
+import { SettlementRecords } from "../../src/exchange/settlement/SettlementRecords.js"
 import { WorkflowRunner } from "../../src/workflow/WorkflowRunner.js"
 import { IntentHost } from "../../src/middleware/IntentHost.js"
 import { TraceStore } from "../../src/middleware/TraceStore.js"
@@ -141,6 +145,11 @@ export interface ExchangeNode {
   readonly runner: WorkflowRunner["Type"]
   readonly traces: TraceStore["Type"]
   readonly intents: IntentHost["Type"]
+  readonly acceptance: OrderAcceptance["Type"]
+  readonly keys: ParticipantKeys["Type"]
+  readonly records: SettlementRecords["Type"]
+  /** The ledger, on rail host-ledger. */
+  readonly ledger: Option.Option<Ledger["Type"]>
   /** Stops every module now (the test's scope would do it later); idempotent. */
   readonly close: Effect.Effect<void>
 }
@@ -187,6 +196,10 @@ export const startExchange = (
       runner: Context.get(context, WorkflowRunner),
       traces: Context.get(context, TraceStore),
       intents: Context.get(context, IntentHost),
+      acceptance: Context.get(context, OrderAcceptance),
+      keys: Context.get(context, ParticipantKeys),
+      records: Context.get(context, SettlementRecords),
+      ledger: Context.getOption(context, Ledger),
       close
     }
   }).pipe(Effect.provide(NodeContext.layer))

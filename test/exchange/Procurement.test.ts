@@ -35,7 +35,7 @@ describe("procurement.order", () => {
       const outcome = yield* node.procurement.order(newsOrder())
       expect(outcome).toMatchObject({
         outcome: "completed",
-        order_id: "order:wf-test:news-1#1",
+        order_id: "order:wf-test:news-1:1",
         provider_id: "local:dator-news",
         service_type: "news.topical",
         price: 600,
@@ -46,24 +46,24 @@ describe("procurement.order", () => {
       expect(outcome.response).toMatchObject({
         format: "markdown",
         confidence: 0.7,
-        response_id: "response:order:wf-test:news-1#1",
+        response_id: "response:wf-test:news-1:1",
         source_node_id: (yield* node.catalog.all)[0]?.document["node_id"],
         provenance: {
           capability: "inquirium.request",
-          intent_id: "inquirium:order:wf-test:news-1#1",
+          intent_id: "inquirium:order:wf-test:news-1:1",
           profile: "adam-news",
           model: "deterministic-v1",
           inquirium_provider: "deterministic"
         }
       })
       expect(String(outcome.response["content"])).toMatch(/^\[deterministic [0-9a-f]{12}\] Order input \(JSON\)/)
-      const traces = yield* node.traces.byCorrelation("order:wf-test:news-1#1")
+      const traces = yield* node.traces.byCorrelation("order:wf-test:news-1:1")
       expect(traces).toHaveLength(1)
       const executors = traces[0]?.executors ?? []
       expect(executors.map((e) => e.executor_id)).toEqual(["dator-news"])
       expect(executors[0]?.rounds.map((r) => r.decision)).toEqual(["annotate", "return"])
       expect(executors[0]?.intents).toEqual([
-        expect.objectContaining({ intent_id: "inquirium:order:wf-test:news-1#1", capability: "inquirium.request", status: "ok" })
+        expect.objectContaining({ intent_id: "inquirium:order:wf-test:news-1:1", capability: "inquirium.request", status: "ok" })
       ])
       expect(yield* node.procurement.depth("dator-news")).toBe(0)
     }))
@@ -86,8 +86,8 @@ describe("procurement.order", () => {
       }
       const priced = yield* node.procurement.order(newsOrder({ price: 599, step_id: "priced" }))
       expect(priced.outcome === "rejected" ? priced.message : "").toBe(
-        `the order pays 599 ORC minor units but offer ${(yield* node.catalog.offersOf("local:dator-news"))[0]?.offer_id} ` +
-          "of local:dator-news asks 600"
+        `1 unit(s) × 600 (offer ${(yield* node.catalog.offersOf("local:dator-news"))[0]?.offer_id} of local:dator-news, ` +
+          "per 1 item) = 600 ORC minor units, above the order's maximum 599"
       )
       // Nothing reached a Dator's service.execute.
       const dispatched = (yield* node.traces.recent(100)).filter((trace) => trace.hook === "service.execute")
@@ -107,10 +107,11 @@ describe("procurement.order", () => {
       const second = yield* node.procurement.order(newsOrder({ step_id: "news-2" }))
       expect(second).toEqual({
         outcome: "rejected",
-        order_id: "order:wf-test:news-2#1",
+        order_id: "order:wf-test:news-2:1",
         reason: "queue-saturated",
         field: "queue.max_depth",
-        message: "local:dator-news has 1 orders in progress; its offer's queue.max_depth is 1"
+        message: "local:dator-news has 1 orders in progress; its offer's queue.max_depth is 1",
+        retryable: true
       })
       yield* Deferred.succeed(release, undefined)
       expect((yield* Fiber.join(first)).outcome).toBe("completed")
@@ -135,9 +136,12 @@ describe("procurement.order", () => {
       const second = yield* node.procurement.order(newsOrder({ step_id: "news-2" }))
       expect(second).toEqual({
         outcome: "rejected",
-        order_id: "order:wf-test:news-2#1",
+        order_id: "order:wf-test:news-2:1",
         reason: "queue-saturated",
-        message: "Dator 'adam-news' has 1 orders queued (limit 1); retry later"
+        field: "provider",
+        message: "Dator 'adam-news' has 1 orders queued (limit 1); retry later",
+        retryable: true,
+        settlement: { rail: "none", status: "unsettled", amount: 600, currency: "ORC" }
       })
       yield* Deferred.succeed(release, undefined)
       expect((yield* Fiber.join(first)).outcome).toBe("completed")
@@ -173,10 +177,10 @@ describe("procurement.order", () => {
       const failed = yield* Effect.either(node.procurement.order(newsOrder({ provider_id: "local:shady", price: 100 })))
       expect(Either.isLeft(failed)).toBe(true)
       if (Either.isLeft(failed)) {
-        expect(failed.left.message).toContain("order order:wf-test:news-1#1 to local:shady could not be carried out")
+        expect(failed.left.message).toContain("order order:wf-test:news-1:1 to local:shady could not be carried out")
         expect(failed.left.message).toContain("leaves a payload hook \"service.execute\" does not accept")
       }
-      const trace = (yield* node.traces.byCorrelation("order:wf-test:news-1#1"))[0]
+      const trace = (yield* node.traces.byCorrelation("order:wf-test:news-1:1"))[0]
       expect(trace?.outcome).toBe("failed")
       expect(trace?.executors[0]?.rounds[0]?.clipped).toEqual(expect.arrayContaining([{ path: "order.price", reason: "host-owned" }]))
       expect(trace?.executors[0]?.error?.kind).toBe("payload-invalid")

@@ -19,7 +19,7 @@ import { chainEntry, decision } from "../middleware/ChainHarness.js"
 import { quiet } from "../support/Node.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 
-const ALL = ["inquirium.request", "workspace.stage", "catalog.publish-offer", "procurement.order", "workflow.schedule", "workflow.transition"]
+const ALL = ["inquirium.request", "workspace.stage", "catalog.publish-offer", "procurement.order", "ledger.account.get", "procurement.receipt.get", "workflow.schedule", "workflow.transition"]
 
 /** Builds the exchange node of the root for `modules` over a fresh data folder, closed with the test's scope. */
 const build = (modules: ReadonlyArray<ModuleEntry>) =>

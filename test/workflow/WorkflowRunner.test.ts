@@ -58,7 +58,7 @@ describe("workflow runner", () => {
       expect(record.host.status).toBe("completed")
       expect(Object.keys(record.host.outcomes).sort()).toHaveLength(15)
       expect(get(record.host.outcomes["redact-3#1"]?.result, "provider_id")).toBe("local:dator-redaction")
-      expect(get(record.host.outcomes["news-1#1"]?.result, "response", "response_id")).toBe("response:order:wf-morning:news-1#1")
+      expect(get(record.host.outcomes["news-1#1"]?.result, "response", "response_id")).toBe("response:wf-morning:news-1:1")
       // The run in the store (read through a second opening of it) is the record.
       expect((yield* storedRun(node.dataDir, "wf-morning")).state).toEqual(record.state)
       // Each move is traced under the run id.

@@ -7,12 +7,14 @@
  */
 import { Clock, Context, Effect, Either, Layer, Option } from "effect"
 import type { PeersConfig } from "../../config/PeerConfig.js"
+import { OFFER_DOMAIN } from "../MarketArtifacts.js"
 import { verify } from "../settlement/ArtifactSignature.js"
 import { decoderEither, problemText } from "../settlement/artifacts/Common.js"
 import { ServiceOffer, type ServiceOfferRelay } from "./PeerMessages.js"
 
-/** The signature domain of offers (SETTLEMENT.md decision 3: the schema id). */
-export const OFFER_DOMAIN = "service-offer.v1"
+// The signature domain of offers: the one their sellers sign with (SETTLEMENT.md decision 3, in the
+// `orbiplex-<schema>-v1` form the gateway receipt fixes).
+export { OFFER_DOMAIN } from "../MarketArtifacts.js"
 
 /** How far an admitted offer is trusted. */
 export type Trust = "whitelisted" | "known-peer" | "untrusted"
