@@ -1,0 +1,121 @@
+/**
+ * `orbiplex logs [<id>...] [-f] [-n N] [--since 10m] [--json]`: the node's log entries, from the
+ * running node's operator API when one answers, else from the files it wrote under
+ * `<data_dir>/logs/` (the first line on stderr says which).
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Console, Effect, Option, Schema, Stream } from "effect"
+import { loadNodeConfig } from "../config/ConfigLoader.js"
+import { formatEntry, LogEntry } from "../logs/LogEntry.js"
+import { followLogFiles, readLogFiles } from "../logs/LogFiles.js"
+import { LogsApi, type LogsParams, queryOf } from "../logs/LogsApi.js"
+import { settingsOf } from "../logs/NodeLogs.js"
+import { parseOperatorAddress } from "../operator/OperatorClient.js"
+import { baseUrl } from "../operator/OperatorConfig.js"
+import { configOption, resolveConfigFile } from "./ConfigFile.js"
+import { operatorOption } from "./StatusCommand.js"
+
+/** What `orbiplex logs` was asked. */
+export interface LogsArgs {
+  readonly ids: ReadonlyArray<string>
+  readonly follow: boolean
+  readonly lines: number
+  readonly since: Option.Option<string>
+  readonly json: boolean
+  readonly operator: string
+  readonly config: Option.Option<string>
+  readonly dir: Option.Option<string>
+}
+
+const encodeEntry = Schema.encodeSync(LogEntry)
+const decodeEntryLine = Schema.decodeUnknownOption(Schema.parseJson(LogEntry))
+
+const printer = (json: boolean) => (entry: LogEntry) => Console.log(json ? JSON.stringify(encodeEntry(entry)) : formatEntry(entry))
+
+/** The folder of the files: `--dir`, else the config's `<data_dir>/logs`. */
+const filesDir = (args: LogsArgs) =>
+  Option.match(args.dir, {
+    onSome: Effect.succeed,
+    onNone: () =>
+      Effect.gen(function*() {
+        const file = yield* resolveConfigFile(args.config)
+        const config = yield* loadNodeConfig(file)
+        return settingsOf(config.node.data_dir, config.logs).dir
+      })
+  })
+
+/** Prints what was asked from the files; `reason` says why not from a node. */
+const fromFiles = (args: LogsArgs, params: LogsParams, reason: string) =>
+  Effect.gen(function*() {
+    const dir = yield* filesDir(args)
+    yield* Console.error(`-- ${reason}: reading the files in ${dir}`)
+    const query = yield* queryOf(params)
+    const print = printer(args.json)
+    yield* Effect.forEach(yield* readLogFiles(dir, query), print, { discard: true })
+    if (args.follow) yield* Stream.runForEach(yield* followLogFiles(dir, { ...query, sinceMillis: undefined }), print)
+  })
+
+/** Prints what was asked from the node at `base`. */
+const fromNode = (args: LogsArgs, params: LogsParams, base: string) =>
+  Effect.gen(function*() {
+    yield* Console.error(`-- from the node at ${base}`)
+    const print = printer(args.json)
+    if (!args.follow) return
+    const http = yield* HttpClient.HttpClient
+    const url = HttpClientRequest.get(`${base}/v1/logs/follow`).pipe(
+      HttpClientRequest.setUrlParams(Object.entries(params).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)] as const])))
+    )
+    const response = yield* http.execute(url)
+    yield* response.stream.pipe(
+      Stream.decodeText(),
+      Stream.splitLines,
+      Stream.filterMap(decodeEntryLine),
+      Stream.runForEach(print)
+    )
+  })
+
+/** Runs `orbiplex logs` (the command's Effect; tests call it directly). */
+export const logsHandler = (args: LogsArgs) =>
+  Effect.gen(function*() {
+    const params: LogsParams = {
+      ...(args.ids.length === 0 ? {} : { source: args.ids.join(",") }),
+      n: args.lines,
+      ...(Option.isSome(args.since) ? { since: args.since.value } : {})
+    }
+    // Refuse a bad --since before asking anybody.
+    yield* queryOf(params)
+    const address = yield* parseOperatorAddress(args.operator)
+    const base = baseUrl(address)
+    const client = yield* HttpApiClient.make(LogsApi, { baseUrl: base })
+    const recent = yield* client.logs.recent({ urlParams: params }).pipe(Effect.timeout("5 seconds"), Effect.either)
+    if (recent._tag === "Left") {
+      const error = recent.left
+      // Only "nobody answers" falls back to the files; a node that refused the query said why.
+      if (error._tag === "LogsQueryInvalid") return yield* error
+      return yield* fromFiles(args, params, `no node answers at ${args.operator} (${error._tag === "TimeoutException" ? "timed out" : error.message})`)
+    }
+    if (args.follow) return yield* fromNode(args, params, base)
+    yield* Console.error(`-- from the node at ${base}`)
+    yield* Effect.forEach(recent.right.entries, printer(args.json), { discard: true })
+  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+
+const idsArg = Args.text({ name: "id" }).pipe(
+  Args.withDescription("members to show (a component id such as middleware.dator, its last part such as dator, or host); all when none"),
+  Args.repeated
+)
+
+/** `orbiplex logs`. */
+export const logsCommand = Command.make("logs", {
+  ids: idsArg,
+  follow: Options.boolean("follow").pipe(Options.withAlias("f"), Options.withDescription("keep printing new entries until interrupted")),
+  lines: Options.integer("lines").pipe(Options.withAlias("n"), Options.withDefault(50), Options.withDescription("how many of the latest entries to print first")),
+  since: Options.text("since").pipe(Options.optional, Options.withDescription("only entries newer than an age (10m, 2h, 1d) or an ISO timestamp")),
+  json: Options.boolean("json").pipe(Options.withDescription("one JSON entry per line instead of text")),
+  operator: operatorOption,
+  config: configOption,
+  dir: Options.directory("dir").pipe(Options.optional, Options.withDescription("read the files in this folder (default: <data_dir>/logs of the config)"))
+}, logsHandler).pipe(
+  Command.withDescription("print the node's log entries: from the running node's operator API, else from its files under <data_dir>/logs")
+)
