@@ -94,7 +94,14 @@ export const logsHandler = (args: LogsArgs) =>
       const error = recent.left
       // Only "nobody answers" falls back to the files; a node that refused the query said why.
       if (error._tag === "LogsQueryInvalid") return yield* error
-      return yield* fromFiles(args, params, `no node answers at ${args.operator} (${error._tag === "TimeoutException" ? "timed out" : error.message})`)
+      const unreachable = error._tag === "TimeoutException" || error._tag === "RequestError"
+      return yield* fromFiles(
+        args,
+        params,
+        unreachable
+          ? `no node answers at ${args.operator} (${error._tag === "TimeoutException" ? "timed out" : error.message})`
+          : `the node at ${args.operator} serves no logs API (${error.message})`
+      )
     }
     if (args.follow) return yield* fromNode(args, params, base)
     yield* Console.error(`-- from the node at ${base}`)
