@@ -1,10 +1,16 @@
 /**
  * `orbiplex logs` with no node answering: it says so, reads the files of the config's data folder,
- * and applies the ids, -n, --since and --json; a bad --since is refused with what to write.
+ * and applies the ids, -n, --since and --json; a bad --since is refused with what to write. With a
+ * node answering, it reads the node's recent entries and follows new ones.
  */
+import { HttpApiBuilder, HttpServer } from "@effect/platform"
+import { NodeContext, NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { NodeContext } from "@effect/platform-node"
-import { Console, Effect, Option } from "effect"
+import { Console, Effect, Fiber, Layer, Option, Queue } from "effect"
+import * as Http from "node:http"
+import * as Path from "node:path"
+import { LogsApi, layerLogsApi } from "../../src/logs/LogsApi.js"
+import * as NodeLogs from "../../src/logs/NodeLogs.js"
 import { type LogsArgs, logsHandler } from "../../src/cli/LogsCommand.js"
 import { formatEntry, type LogEntry } from "../../src/logs/LogEntry.js"
 import { tempDir, writeFile } from "../support/TempFiles.js"
@@ -85,5 +91,43 @@ describe("orbiplex logs from the files", () => {
       const { exit } = yield* run(args({ since: Option.some("a while") }))
       expect(exit._tag).toBe("Failure")
       expect(String(exit._tag === "Failure" ? exit.cause : "")).toContain("neither an age")
+    }))
+})
+
+/** A node's logs API on a loopback port, over logs kept in `dir`. */
+const servedLogs = (dir: string) =>
+  HttpApiBuilder.serve().pipe(
+    Layer.provide(HttpApiBuilder.api(LogsApi).pipe(Layer.provide(layerLogsApi))),
+    Layer.provideMerge(NodeHttpServer.layer(Http.createServer, { host: "127.0.0.1", port: 0 })),
+    Layer.provideMerge(NodeLogs.layer({ dir, rotation: { maxBytes: 65_536, files: 2 }, recent: 100, timezone: "utc" }))
+  )
+
+describe("orbiplex logs from a running node", () => {
+  it.scopedLive("reads the node's recent entries, then follows new ones, saying where they come from", () =>
+    Effect.gen(function*() {
+      const { args, dir } = yield* setup
+      yield* Effect.gen(function*() {
+        const operator = yield* HttpServer.addressFormattedWith((url) => Effect.succeed(url.replace("http://", "")))
+        const logs = yield* NodeLogs.NodeLogs
+        yield* logs.record(failed)
+        yield* logs.record(arca)
+        const recent = yield* run(args({ operator, ids: ["dator"] }))
+        expect(recent.err).toEqual([`-- from the node at http://${operator}`])
+        expect(recent.out).toEqual([formatEntry(failed)])
+
+        const printed = yield* Queue.unbounded<string>()
+        const follower = yield* Console.consoleWith((console) =>
+          Effect.withConsole(logsHandler(args({ operator, follow: true, json: true, ids: ["arca"] })), {
+            ...console,
+            log: (...parts: ReadonlyArray<unknown>) => Queue.offer(printed, parts.map(String).join(" ")),
+            error: () => Effect.void
+          })
+        ).pipe(Effect.provide(NodeContext.layer), Effect.fork)
+        expect(JSON.parse(yield* Queue.take(printed))).toEqual(arca)
+        const later: LogEntry = { ...arca, at: new Date().toISOString(), message: "later" }
+        yield* logs.record(later)
+        expect(JSON.parse(yield* Queue.take(printed))).toEqual(later)
+        yield* Fiber.interrupt(follower)
+      }).pipe(Effect.provide(servedLogs(Path.join(dir, "served"))))
     }))
 })
