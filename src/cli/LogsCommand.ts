@@ -53,8 +53,10 @@ const fromFiles = (args: LogsArgs, params: LogsParams, reason: string) =>
     yield* Console.error(`-- ${reason}: reading the files in ${dir}`)
     const query = yield* queryOf(params)
     const print = printer(args.json)
+    // Where following starts is fixed before reading, so no line falls between the two.
+    const later = args.follow ? Option.some(yield* followLogFiles(dir, { ...query, sinceMillis: undefined })) : Option.none()
     yield* Effect.forEach(yield* readLogFiles(dir, query), print, { discard: true })
-    if (args.follow) yield* Stream.runForEach(yield* followLogFiles(dir, { ...query, sinceMillis: undefined }), print)
+    if (Option.isSome(later)) yield* Stream.runForEach(later.value, print)
   })
 
 /** Prints what was asked from the node at `base`. */
