@@ -12,15 +12,16 @@ const text = (message: unknown): string => {
   return parts.map((part) => (typeof part === "string" ? part : JSON.stringify(part))).join(" ")
 }
 
-/** The entry an Effect log call makes: `module`, `pid` and `stream` annotations name a child's output. */
+/** The entry an Effect log call makes: `module`, `pid` and `stream` annotations name a child's output, `at` (epoch ms) when it was read. */
 export const toEntry = (options: Logger.Logger.Options<unknown>, timezone: Timezone): LogEntry => {
   const annotation = (key: string) => HashMap.get(options.annotations, key)
   const source = Option.match(annotation("module"), { onNone: () => HOST_SOURCE, onSome: String })
   const pid = Option.filter(Option.map(annotation("pid"), Number), Number.isInteger)
   const stream = Option.filter(annotation("stream"), (value): value is "stdout" | "stderr" => value === "stdout" || value === "stderr")
+  const read = Option.filter(Option.map(annotation("at"), Number), (at) => Number.isFinite(at) && at > 0)
   const failure = Cause.isEmpty(options.cause) ? "" : `\n${Cause.pretty(options.cause)}`
   return {
-    at: formatStamp(options.date, timezone),
+    at: formatStamp(Option.match(read, { onNone: () => options.date, onSome: (at) => new Date(at) }), timezone),
     level: fromLogLevel(options.logLevel),
     source,
     ...(Option.isSome(pid) ? { pid: pid.value } : {}),

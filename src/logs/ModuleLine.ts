@@ -9,6 +9,8 @@ import type { Level } from "./LogEntry.js"
 export interface ModuleEntry {
   readonly level: Level
   readonly message: string
+  /** When its first line was read (epoch milliseconds), not when the entry was found complete. */
+  readonly at: number
 }
 
 /** Lines one entry keeps at most; the rest is left out but the last line (a traceback's exception). */
@@ -37,7 +39,7 @@ const chainMarkers = [
 ]
 
 /** The level and text of one line that starts an entry; a line with no level is INFO, a traceback ERROR. */
-export const parseModuleLine = (line: string): ModuleEntry => {
+export const parseModuleLine = (line: string): Omit<ModuleEntry, "at"> => {
   const sdk = sdkLine.exec(line)
   const sdkLevel = sdk === null ? undefined : levels[sdk[1] ?? ""]
   if (sdk !== null && sdkLevel !== undefined) return { level: sdkLevel, message: sdk[2] ?? "" }
@@ -48,6 +50,7 @@ export const parseModuleLine = (line: string): ModuleEntry => {
 }
 
 interface Pending {
+  readonly at: number
   readonly level: Level
   readonly lines: ReadonlyArray<string>
   readonly left: number
@@ -95,12 +98,13 @@ const finish = (pending: Pending): ModuleEntry => {
     : pending.left > 0
     ? [`… (${pending.left} line(s) left out)`, pending.last]
     : [pending.last]
-  return { level: pending.level, message: [...pending.lines, ...tail].join("\n") }
+  return { level: pending.level, message: [...pending.lines, ...tail].join("\n"), at: pending.at }
 }
 
-const start = (line: string): Pending => {
+const start = (line: string, at: number): Pending => {
   const parsed = parseModuleLine(line)
   return {
+    at,
     level: parsed.level,
     lines: [parsed.message],
     left: 0,
@@ -110,11 +114,11 @@ const start = (line: string): Pending => {
   }
 }
 
-/** Takes one line: it joins the entry in progress, or finishes it (returned) and starts the next. */
-export const step = (state: Assembly, line: string): readonly [ReadonlyArray<ModuleEntry>, Assembly] => {
+/** Takes one line read at `at`: it joins the entry in progress, or finishes it (returned) and starts the next. */
+export const step = (state: Assembly, line: string, at = 0): readonly [ReadonlyArray<ModuleEntry>, Assembly] => {
   const pending = state.pending
   if (pending !== undefined && continues(pending, line)) return [[], { pending: append(pending, line) }]
-  return [pending === undefined ? [] : [finish(pending)], { pending: start(line) }]
+  return [pending === undefined ? [] : [finish(pending)], { pending: start(line, at) }]
 }
 
 /** Finishes the entry in progress (the stream ended). */

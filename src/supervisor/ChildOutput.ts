@@ -20,7 +20,8 @@ export const watchChildOutput = Effect.fn("ChildOutput.watch")(function*(child: 
   const announced = yield* Deferred.make<Announcement>()
   const logEntry = (stream: "stdout" | "stderr") => (entry: ModuleEntry) =>
     Effect.logWithLevel(toLogLevel(entry.level), entry.message).pipe(
-      Effect.annotateLogs({ module: component, stream, pid: child.pid })
+      // `at`: the entry is stamped when its first line was read, not when it was found complete.
+      Effect.annotateLogs({ module: component, stream, pid: child.pid, at: entry.at })
     )
   // Only the first announcement is the contract's; a later listening line is ordinary output.
   const unannounced = (line: string) =>

@@ -8,16 +8,17 @@ import { Chunk, Effect, FastCheck, Fiber, Queue, Stream, TestClock } from "effec
 import { assembleEntries, IDLE_TICK } from "../../src/logs/ChildEntries.js"
 import { emptyAssembly, flush, MAX_ENTRY_LINES, type ModuleEntry, parseModuleLine, step } from "../../src/logs/ModuleLine.js"
 
-const assemble = (lines: ReadonlyArray<string>): ReadonlyArray<ModuleEntry> => {
+/** Level and message of each entry of `lines`, the line read at millisecond i being the i-th. */
+const assemble = (lines: ReadonlyArray<string>): ReadonlyArray<Omit<ModuleEntry, "at">> => {
   let state = emptyAssembly
   const out: Array<ModuleEntry> = []
-  for (const line of lines) {
-    const [done, next] = step(state, line)
+  lines.forEach((line, index) => {
+    const [done, next] = step(state, line, index + 1)
     out.push(...done)
     state = next
-  }
+  })
   out.push(...flush(state)[0])
-  return out
+  return out.map(({ level, message }) => ({ level, message }))
 }
 
 const TRACEBACK = [
@@ -47,6 +48,15 @@ describe("a module's line", () => {
       { level: "ERROR", message: TRACEBACK.join("\n") },
       { level: "INFO", message: "after" }
     ])
+  })
+
+  it("stamps an entry when its first line was read", () => {
+    let state = emptyAssembly
+    TRACEBACK.forEach((line, index) => {
+      state = step(state, line, 5 + index)[1]
+    })
+    const [done] = step(state, "next", 20)
+    expect(done).toEqual([{ level: "ERROR", message: TRACEBACK.join("\n"), at: 5 }])
   })
 
   it("keeps a chained traceback in the same entry", () => {
@@ -84,9 +94,9 @@ describe("a module's lines as a stream", () => {
       yield* Queue.offerAll(lines, TRACEBACK)
       // Nothing follows the traceback: within a few idle ticks it is finished without waiting for more.
       for (let tick = 0; tick < 3; tick++) yield* TestClock.adjust(IDLE_TICK)
-      expect(yield* Queue.take(seen)).toEqual({ level: "ERROR", message: TRACEBACK.join("\n") })
+      expect(yield* Queue.take(seen)).toMatchObject({ level: "ERROR", message: TRACEBACK.join("\n") })
       yield* Queue.offerAll(lines, ["a", "<end>"])
       yield* Fiber.join(fiber)
-      expect(Chunk.toReadonlyArray(yield* Queue.takeAll(seen))).toEqual([{ level: "INFO", message: "a" }])
+      expect(Chunk.toReadonlyArray(yield* Queue.takeAll(seen))).toMatchObject([{ level: "INFO", message: "a" }])
     }))
 })
