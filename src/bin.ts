@@ -6,6 +6,8 @@ import { Command, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect } from "effect"
 import { hookCommand } from "./cli/HookCommand.js"
+import { ledgerCommand } from "./cli/LedgerCommand.js"
+import { logsCommand } from "./cli/LogsCommand.js"
 import { pipelineCommand } from "./cli/PipelineCommand.js"
 import { providerCommand } from "./cli/ProviderCommand.js"
 import { startCommand } from "./cli/StartCommand.js"
@@ -17,7 +19,7 @@ import { HOST_VERSION } from "./node/OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, logsCommand, ledgerCommand])
 )
 
 /** The operator-facing text of a failure: its message (and the cause's, for platform errors that wrap one). */

@@ -8,8 +8,8 @@ import { Command } from "@effect/cli"
 import { Context, Effect, Layer } from "effect"
 import { enabledModules } from "../config/NodeConfig.js"
 import type { ModuleStatus } from "../contract/ModuleStatus.js"
+import * as NodeLogging from "../logs/NodeLogging.js"
 import * as NodeRoot from "../node/NodeRoot.js"
-import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import * as OperatorApi from "../operator/OperatorApi.js"
 import { isServing, Supervisor } from "../supervisor/Supervisor.js"
 import { checkConfig } from "./ConfigCheck.js"
@@ -46,5 +46,5 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
         yield* Effect.logInfo(summaryLine(nodeConfig.node.id, statuses))
         return yield* Effect.never
       })
-    ).pipe(Effect.provide(OrbiplexNode.logLevelLayer(nodeConfig.node.log_level)))
+    ).pipe(Effect.provide(NodeLogging.layerNode(nodeConfig)))
   })).pipe(Command.withDescription("run the node: supervise the configured modules until interrupted"))

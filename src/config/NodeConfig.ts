@@ -9,6 +9,7 @@ import { HooksConfig } from "../middleware/HookConfig.js"
 import { OperatorConfig } from "../operator/OperatorConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"
 import { defaultPeer, PeerConfig, PeersConfig } from "./PeerConfig.js"
+import { defaultLogs, LogsConfig } from "./LogsConfig.js"
 import { defaultStorage, StorageConfig } from "./StorageConfig.js"
 
 /** Log levels an operator may pick. */
@@ -37,6 +38,7 @@ export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   storage: Schema.optionalWith(StorageConfig, { default: () => defaultStorage }),
   peer: Schema.optionalWith(PeerConfig, { default: () => defaultPeer }),
   peers: Schema.optionalWith(PeersConfig, { default: () => [] }),
+  logs: Schema.optionalWith(LogsConfig, { default: () => defaultLogs }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
   })

@@ -3,30 +3,40 @@
  * (`ModuleLaunch`) and supervised providers (`ProviderProcess`): both children print the same
  * listening line and must have both pipes drained for their whole life.
  */
-import { Deferred, Effect, Option, Stream } from "effect"
+import { Deferred, Effect, Stream } from "effect"
 import { type Announcement, decodeAnnouncementLine } from "../contract/Announcement.js"
+import { assembleEntries } from "../logs/ChildEntries.js"
+import { toLogLevel } from "../logs/LogEntry.js"
+import type { ModuleEntry } from "../logs/ModuleLine.js"
 import type { Child } from "./ChildProcess.js"
 
 /**
- * Drains `child`'s stdout and stderr in the caller's scope, logging every line tagged with
- * `component`, except the first announcement on stdout, which the returned effect waits for. Also
- * registers `child.stop` on the scope, after the drains, so that it runs before them.
+ * Drains `child`'s stdout and stderr in the caller's scope, logging every entry (at the level the
+ * module's line carries, tracebacks joined into one entry) tagged with `component`, except the first
+ * announcement on stdout, which the returned effect waits for. Also registers `child.stop` on the
+ * scope, after the drains, so that it runs before them.
  */
 export const watchChildOutput = Effect.fn("ChildOutput.watch")(function*(child: Child, component: string) {
   const announced = yield* Deferred.make<Announcement>()
-  const tagged = (stream: "stdout" | "stderr") => (line: string) =>
-    Effect.logInfo(line).pipe(Effect.annotateLogs({ module: component, stream }))
-  yield* child.stdoutLines.pipe(
-    Stream.runForEach((line) =>
-      Effect.flatMap(Deferred.isDone(announced), (done) =>
-        done ? tagged("stdout")(line) : Option.match(decodeAnnouncementLine(line), {
-          onNone: () => tagged("stdout")(line),
-          onSome: (announcement) => Deferred.succeed(announced, announcement)
-        }))
-    ),
+  const logEntry = (stream: "stdout" | "stderr") => (entry: ModuleEntry) =>
+    Effect.logWithLevel(toLogLevel(entry.level), entry.message).pipe(
+      // `at`: the entry is stamped when its first line was read, not when it was found complete.
+      Effect.annotateLogs({ module: component, stream, pid: child.pid, at: entry.at })
+    )
+  // Only the first announcement is the contract's; a later listening line is ordinary output.
+  const unannounced = (line: string) =>
+    Effect.flatMap(Deferred.isDone(announced), (done) => {
+      if (done) return Effect.succeed(true)
+      const announcement = decodeAnnouncementLine(line)
+      return announcement._tag === "None"
+        ? Effect.succeed(true)
+        : Effect.as(Deferred.succeed(announced, announcement.value), false)
+    })
+  yield* assembleEntries(child.stdoutLines.pipe(Stream.filterEffect(unannounced))).pipe(
+    Stream.runForEach(logEntry("stdout")),
     Effect.forkScoped
   )
-  yield* child.stderrLines.pipe(Stream.runForEach(tagged("stderr")), Effect.forkScoped)
+  yield* assembleEntries(child.stderrLines).pipe(Stream.runForEach(logEntry("stderr")), Effect.forkScoped)
   // Finalizers run in reverse: stop the child before the drains above are interrupted. Interrupting a
   // drain closes its pipe, and a child that logs while it shuts down would then die of EPIPE (or,
   // with the Python SDK, never finish stopping) instead of exiting cleanly on SIGTERM.

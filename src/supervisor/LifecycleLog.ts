@@ -42,7 +42,12 @@ export const make = Effect.gen(function*() {
       Effect.gen(function*() {
         yield* Ref.update(facts, (all) => (all.length >= FACT_HISTORY ? [...all.slice(1), fact] : [...all, fact]))
         const line = factLine(fact)
-        yield* fact.to === "failed" ? Effect.logError(line) : fact.to === "degraded" ? Effect.logWarning(line) : Effect.logInfo(line)
+        // A crash is worth a look even when a restart follows; `failed` needs an operator.
+        yield* fact.to === "failed"
+          ? Effect.logError(line)
+          : fact.to === "degraded" || fact.cause === "crash"
+          ? Effect.logWarning(line)
+          : Effect.logInfo(line)
         yield* PubSub.publish(hub, fact)
         if (Option.isSome(sink)) yield* sink.value.offer(fact)
       }),

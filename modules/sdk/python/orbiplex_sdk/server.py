@@ -18,13 +18,12 @@ import socket
 import stat
 import sys
 import threading
-import traceback
 from typing import Any, NoReturn
 
 from . import decisions
 from ._group import stop_process_group
 from ._http import MAX_HEAD_BYTES, HttpError, Request, encode_response, read_request
-from ._log import log, set_name
+from ._log import install_excepthook, log, log_exception, set_name
 from .module import Context, Module, ModuleError, Response
 
 ENVELOPE_SCHEMA = "workflow-envelope.v1"
@@ -359,8 +358,7 @@ class _Server:
 
     def _crashed(self, what: str, error: Exception) -> Answer:
         # The traceback is for the operator's log only, never for the wire.
-        for line in traceback.format_exc().rstrip().splitlines():
-            log(line, "error")
+        log_exception(f"the {what} handler failed: {type(error).__name__}: {str(error)[:200]}")
         return _error(500, "RUNTIME_ERROR", f"the {what} handler failed: {type(error).__name__}: {str(error)[:200]}")
 
 
@@ -375,6 +373,7 @@ def run(module: Module, *, announce: bool = True, handle_signals: bool = True,
         sys.stderr.write(f"orbiplex_sdk needs Python >= 3.10; {sys.executable} is {sys.version.split()[0]}\n")
         raise SystemExit(2)
     set_name(module.module_id)
+    install_excepthook()
     configured = os.environ.get("ORBIPLEX_MODULE_ID")
     if configured and configured != module.module_id:
         log(f"the host expects module_id {configured!r} but module.json says {module.module_id!r}", "warn")

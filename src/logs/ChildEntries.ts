@@ -1,0 +1,30 @@
+/**
+ * A child's output lines as entries (`ModuleLine`), over time: an entry in progress is finished by
+ * the next line that starts one, by the end of the stream, or after an idle tick with no new line.
+ */
+import { Clock, Duration, Effect, Schedule, Stream } from "effect"
+import { type Assembly, emptyAssembly, flush, type ModuleEntry, step, tick } from "./ModuleLine.js"
+
+/** How often an entry in progress is checked for silence (it is finished within two ticks). */
+export const IDLE_TICK: Duration.Duration = Duration.millis(100)
+
+type Event = { readonly _tag: "line"; readonly line: string; readonly at: number } | { readonly _tag: "tick" } | { readonly _tag: "end" }
+
+/** Entries of `lines`, in order; the stream ends when `lines` does, with the last entry finished. */
+export const assembleEntries = <E, R>(
+  lines: Stream.Stream<string, E, R>,
+  idle: Schedule.Schedule<unknown> = Schedule.spaced(IDLE_TICK)
+): Stream.Stream<ModuleEntry, E, R> => {
+  const events: Stream.Stream<Event, E, R> = lines.pipe(
+    Stream.mapEffect((line) => Effect.map(Clock.currentTimeMillis, (at): Event => ({ _tag: "line", line, at }))),
+    Stream.concat(Stream.make<[Event]>({ _tag: "end" })),
+    Stream.merge(Stream.fromSchedule(idle).pipe(Stream.map((): Event => ({ _tag: "tick" }))), { haltStrategy: "left" })
+  )
+  return events.pipe(
+    Stream.mapAccum(emptyAssembly, (state: Assembly, event: Event) => {
+      const [done, next] = event._tag === "line" ? step(state, event.line, event.at) : event._tag === "tick" ? tick(state) : flush(state)
+      return [next, done]
+    }),
+    Stream.flattenIterables
+  )
+}
