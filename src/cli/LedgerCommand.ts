@@ -16,6 +16,7 @@ import { LedgerUnavailable } from "../exchange/settlement/LedgerErrors.js"
 import { loadPoolIdentity } from "../exchange/settlement/PoolIdentity.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 import { loadExchangeConfig } from "./WorkflowCommand.js"
+import { parseJsonText } from "../contract/Json.js"
 
 /** The receipt file cannot be read or is not JSON. */
 export class ReceiptFileUnreadable extends Schema.TaggedError<ReceiptFileUnreadable>()("ReceiptFileUnreadable", {
@@ -87,9 +88,9 @@ export const ledgerTopUp = (args: LedgerArgs & { readonly receipt: string; reado
     const text = yield* fs.readFileString(args.receipt).pipe(
       Effect.mapError((error) => new ReceiptFileUnreadable({ file: args.receipt, reason: error.message }))
     )
-    const document = yield* Effect.try({
-      try: (): unknown => JSON.parse(text),
-      catch: (error) => new ReceiptFileUnreadable({ file: args.receipt, reason: `not JSON (${error instanceof Error ? error.message : String(error)})` })
+    const document = yield* Either.match(parseJsonText(text), {
+      onLeft: (reason) => Effect.fail(new ReceiptFileUnreadable({ file: args.receipt, reason: `not JSON (${reason})` })),
+      onRight: Effect.succeed
     })
     const ledger = yield* Ledger
     const outcome = yield* ledger.topUp(document)

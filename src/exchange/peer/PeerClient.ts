@@ -25,6 +25,7 @@ import {
 } from "./PeerMessages.js"
 import { signRequest, verifyMessage } from "./PeerSigning.js"
 import * as ReplayCache from "./ReplayCache.js"
+import { parseJsonText } from "../../contract/Json.js"
 
 /** The client of other nodes' peer APIs. */
 export class PeerClient extends Context.Tag("orbiplex/PeerClient")<PeerClient, {
@@ -90,9 +91,9 @@ export const make = (settings: Pick<PeerConfig, "clock_skew" | "request_timeout"
           replay,
           admit: (signer) => signer === nodeId ? undefined : `the answer is signed by ${signer}, not by the node called`
         }).pipe(Effect.mapError((refused) => invalid(`its signature is refused (${refused.kind}): ${refused.reason}`)))
-        const parsed = yield* Effect.try({
-          try: (): unknown => JSON.parse(Buffer.from(answer).toString("utf8")),
-          catch: (error) => invalid(`the body is not JSON: ${error instanceof Error ? error.message : String(error)}`)
+        const parsed = yield* Either.match(parseJsonText(Buffer.from(answer).toString("utf8")), {
+          onLeft: (reason) => Effect.fail(invalid(`the body is not JSON: ${reason}`)),
+          onRight: Effect.succeed
         })
         return { status: response.status, body: parsed } satisfies Answer
       })

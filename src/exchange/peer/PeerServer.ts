@@ -29,6 +29,7 @@ import { signResponse, verifyMessage } from "./PeerSigning.js"
 import * as ReplayCache from "./ReplayCache.js"
 import { ResultInbox } from "./ResultInbox.js"
 import { SellerDesk } from "./SellerDesk.js"
+import { parseJsonText } from "../../contract/Json.js"
 
 /** How the peer server is run. */
 export interface PeerServerSettings {
@@ -99,12 +100,9 @@ export const makeApp = Effect.fn("PeerServer.makeApp")(function*(settings: Omit<
   })
 
   const decodeJson = <A, I>(name: string, schema: Schema.Schema<A, I>, bytes: Uint8Array, closed: boolean) => {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(Buffer.from(bytes).toString("utf8"))
-    } catch (error) {
-      return Either.left(`the body is not JSON: ${error instanceof Error ? error.message : String(error)}`)
-    }
+    const json = parseJsonText(Buffer.from(bytes).toString("utf8"))
+    if (Either.isLeft(json)) return Either.left(`the body is not JSON: ${json.left}`)
+    const parsed = json.right
     const decoded = closed ? Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(parsed) : decoderEither(schema)(parsed)
     return Either.mapLeft(decoded, (error) => `the body is not a valid ${name}: ${problemText(error)}`)
   }

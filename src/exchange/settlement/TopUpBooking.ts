@@ -3,13 +3,18 @@
  * the account, fee to the pool) in one transaction, once per `receipt/id`; the same receipt again
  * is "already applied" (at most a missing transfer restored), another under the same id a conflict.
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import type { StoredReceipt, TopUpOutcome } from "./Ledger.js"
 import { transferArtifact } from "./LedgerArtifacts.js"
 import { type LedgerContext, nowIso } from "./LedgerContext.js"
 import { LedgerNotFound, ReceiptConflict } from "./LedgerErrors.js"
 import type { TransferRow } from "./LedgerRows.js"
 import { checkReceipt, gatewayBoundaryAccount, topUpTransferIds } from "./TopUp.js"
+import { parseJsonText } from "../../contract/Json.js"
+
+// The ledger wrote this text from a decoded receipt; should it ever not parse, the raw text is shown
+// rather than a receipt listing failing as a whole.
+const storedDocument = (text: string): unknown => Either.getOrElse(parseJsonText(text), (): unknown => text)
 
 /** The top-up operations of `Ledger`. */
 export const makeTopUpOperations = ({ config, read, st, write }: LedgerContext) => {
@@ -58,6 +63,6 @@ export const makeTopUpOperations = ({ config, read, st, write }: LedgerContext) 
   return {
     topUp,
     receipts: read("receipts", Effect.map(st.receipts, (rows) =>
-      rows.map((row): StoredReceipt => ({ receiptId: row.receipt_id, digest: row.digest, appliedAt: row.applied_at, document: JSON.parse(row.document) }))))
+      rows.map((row): StoredReceipt => ({ receiptId: row.receipt_id, digest: row.digest, appliedAt: row.applied_at, document: storedDocument(row.document) }))))
   }
 }
