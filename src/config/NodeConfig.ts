@@ -7,6 +7,7 @@ import { CatalogConfig, defaultExchange, ProcurementConfig, WorkflowConfig } fro
 import { CapabilitiesConfig, defaultCapabilities } from "../capability/HostCapabilities.js"
 import { HooksConfig } from "../middleware/HookConfig.js"
 import { OperatorConfig } from "../operator/OperatorConfig.js"
+import { TracingConfig } from "./TracingConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"
 import { defaultStorage, StorageConfig } from "./StorageConfig.js"
 
@@ -34,6 +35,7 @@ export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   operator: Schema.optionalWith(OperatorConfig, { default: () => ({}) }),
   providers: Schema.optionalWith(Schema.Array(ProviderEntry), { default: () => [] }),
   storage: Schema.optionalWith(StorageConfig, { default: () => defaultStorage }),
+  tracing: Schema.optionalWith(TracingConfig, { default: () => TracingConfig.make({}) }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
   })

@@ -5,6 +5,8 @@ import os
 import sys
 import time
 
+from . import _trace
+
 _LEVELS = {"debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40}
 _state = {"name": os.environ.get("ORBIPLEX_MODULE_ID", "module")}
 
@@ -21,8 +23,11 @@ def log(message: str, level: str = "info") -> None:
         return
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
     text = str(message).replace("\r", "\\r").replace("\n", "\\n")
+    trace = _trace.trace_id()
+    # The trace id ties a line to the host's span of the call (see the node's tracing section).
+    traced = "" if trace is None else f" trace={trace}"
     try:
-        sys.stderr.write(f"{stamp}Z {level.upper()} {_state['name']}[{os.getpid()}] {text}\n")
+        sys.stderr.write(f"{stamp}Z {level.upper()} {_state['name']}[{os.getpid()}]{traced} {text}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         # The host that read our stderr is gone (EPIPE): logging must never stop the shutdown
