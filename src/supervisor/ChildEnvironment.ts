@@ -41,8 +41,8 @@ export const listenAddress = (entry: ModuleEntry): { readonly host: string; read
 }
 
 /**
- * The child's whole environment. `traceparent` (the spawning span's W3C trace context) becomes
- * `TRACEPARENT`, so the module's start-up logs join the trace that started it.
+ * The child's whole environment. `traceparent` (the spawning span's W3C trace context, given only
+ * while tracing is on) becomes `TRACEPARENT`, so the module's start-up logs join the trace that started it.
  */
 export const childEnvironment = (entry: ModuleEntry, token: LaunchToken, traceparent?: string): Record<string, string> => {
   const { host, port } = listenAddress(entry)

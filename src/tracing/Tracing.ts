@@ -7,14 +7,24 @@
 import { NodeSdk } from "@effect/opentelemetry"
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, type Option } from "effect"
 import type { TracingConfig } from "../config/TracingConfig.js"
+import { currentTraceparent } from "./TraceContext.js"
 
 // Effect's default tracer, as every fiber has it before a tracing layer replaces it.
 const defaultTracer = Effect.runSync(Effect.tracer)
 
 /** Whether a tracing layer (an exporting tracer) is in place for this fiber. */
 export const isOn: Effect.Effect<boolean> = Effect.tracerWith((tracer) => Effect.succeed(tracer !== defaultTracer))
+
+/**
+ * The current span's `traceparent` while tracing is on; none when it is off, so a module's
+ * environment stays exactly what the contract names (CONTRACTS §1.2) on a node without tracing.
+ */
+export const exportedTraceparent: Effect.Effect<Option.Option<string>> = Effect.flatMap(
+  isOn,
+  (on) => on ? currentTraceparent : Effect.succeedNone
+)
 
 /**
  * Runs `effect` in a client span named `name` when tracing is on; as it is otherwise (its

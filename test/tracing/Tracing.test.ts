@@ -80,6 +80,8 @@ describe("OpenTelemetry traces", () => {
       const reported = seen(result.trace.executors[0]?.rounds[0]?.diagnostics)
       const span = yield* Effect.withSpan(Effect.currentSpan, "probe")
       expect(reported.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      // The environment stays exactly the contract's: no TRACEPARENT without tracing.
+      expect(reported.spawnedUnder).toBeNull()
       expect(span.traceId).toMatch(/^[0-9a-f]{32}$/)
     }).pipe(quiet), 60_000)
 })
