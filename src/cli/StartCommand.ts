@@ -14,6 +14,7 @@ import * as OperatorApi from "../operator/OperatorApi.js"
 import { isServing, Supervisor } from "../supervisor/Supervisor.js"
 import { checkConfig } from "./ConfigCheck.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
+import * as Tracing from "../tracing/Tracing.js"
 
 /** The line `start` logs once every module has settled. */
 export const summaryLine = (nodeId: string, statuses: ReadonlyArray<ModuleStatus>): string => {
@@ -46,5 +47,5 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
         yield* Effect.logInfo(summaryLine(nodeConfig.node.id, statuses))
         return yield* Effect.never
       })
-    ).pipe(Effect.provide(NodeLogging.layerNode(nodeConfig)))
+    ).pipe(Effect.provide(NodeLogging.layerNode(nodeConfig)), Effect.provide(Tracing.layer(nodeConfig.tracing)))
   })).pipe(Command.withDescription("run the node: supervise the configured modules until interrupted"))

@@ -7,6 +7,7 @@ import { CatalogConfig, defaultExchange, ProcurementConfig, WorkflowConfig } fro
 import { CapabilitiesConfig, defaultCapabilities } from "../capability/HostCapabilities.js"
 import { HooksConfig } from "../middleware/HookConfig.js"
 import { OperatorConfig } from "../operator/OperatorConfig.js"
+import { TracingConfig } from "./TracingConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"
 import { defaultPeer, PeerConfig, PeersConfig } from "./PeerConfig.js"
 import { defaultLogs, LogsConfig } from "./LogsConfig.js"
@@ -39,6 +40,7 @@ export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   peer: Schema.optionalWith(PeerConfig, { default: () => defaultPeer }),
   peers: Schema.optionalWith(PeersConfig, { default: () => [] }),
   logs: Schema.optionalWith(LogsConfig, { default: () => defaultLogs }),
+  tracing: Schema.optionalWith(TracingConfig, { default: () => TracingConfig.make({}) }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
   })

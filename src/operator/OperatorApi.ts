@@ -11,6 +11,7 @@ import type { TraceStore } from "../middleware/TraceStore.js"
 import type { LifecycleLog } from "../supervisor/LifecycleLog.js"
 import type { Supervisor } from "../supervisor/Supervisor.js"
 import { bodyGuard } from "./BodyGuard.js"
+import * as ConsoleRoutes from "./ConsoleRoutes.js"
 import * as FactsHandlers from "./FactsHandlers.js"
 import * as LogsHandlers from "./LogsHandlers.js"
 import { hostGuard } from "./HostGuard.js"
@@ -100,7 +101,8 @@ export const serveLayer = (settings: OperatorSettings): Layer.Layer<OperatorServ
       const app = yield* HttpApiBuilder.httpApp
       const server = yield* HttpServer.HttpServer
       // Outermost first: Host, then Origin, then the body; the token is checked by the API itself.
-      yield* server.serve(routeNotFoundAsJson(app).pipe(bodyGuard, originGuard, hostGuard))
+      const withConsole = yield* ConsoleRoutes.middleware
+      yield* server.serve(withConsole(routeNotFoundAsJson(app)).pipe(bodyGuard, originGuard, hostGuard))
       const bound = server.address
       const address = bound._tag === "TcpAddress" ? { host: bound.hostname, port: bound.port } : settings.listen
       const url = baseUrl(address)

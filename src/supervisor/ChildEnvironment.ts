@@ -40,10 +40,14 @@ export const listenAddress = (entry: ModuleEntry): { readonly host: string; read
   return { host, port: url.port === "" ? 0 : Number(url.port) }
 }
 
-/** The child's whole environment. */
-export const childEnvironment = (entry: ModuleEntry, token: LaunchToken): Record<string, string> => {
+/**
+ * The child's whole environment. `traceparent` (the spawning span's W3C trace context, given only
+ * while tracing is on) becomes `TRACEPARENT`, so the module's start-up logs join the trace that started it.
+ */
+export const childEnvironment = (entry: ModuleEntry, token: LaunchToken, traceparent?: string): Record<string, string> => {
   const { host, port } = listenAddress(entry)
   return {
+    ...(traceparent === undefined ? {} : { TRACEPARENT: traceparent }),
     ...entry.launch.env,
     ORBIPLEX_MODULE_ID: entry.module_id,
     ORBIPLEX_EXECUTOR_ID: entry.id,

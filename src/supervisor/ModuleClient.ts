@@ -12,6 +12,8 @@ import type { WorkflowEnvelope } from "../contract/Envelope.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import { ErrorBody } from "../contract/ErrorBody.js"
 import { formatProblems, problemsOf } from "../contract/Problems.js"
+import { currentTraceparent } from "../tracing/TraceContext.js"
+import { withClientSpan } from "../tracing/Tracing.js"
 import { AUTH_HEADER } from "./ChildEnvironment.js"
 import type { ExitInfo } from "./ChildProcess.js"
 import { callPolicies, type CallPolicies, isRetry, Resend, type Retry, retryAfterMs, Saturated, StaleSocket } from "./CallPolicy.js"
@@ -95,6 +97,8 @@ interface Call {
   readonly limit: TimeoutLimit
   /** The instance an earlier attempt may have reached before its connection broke: if it exits, that attempt met the crash. */
   readonly suspect: Ref.Ref<Option.Option<RunningModule>>
+  /** The caller's span as a W3C `traceparent` (the module hands it to its handler). */
+  readonly traceparent: Option.Option<string>
 }
 
 /** The bound that is tightest, and its name (the caller's first on a tie: it is the one it chose). */
@@ -214,7 +218,9 @@ export const make = Effect.gen(function*() {
       const answer = yield* transport.post(
         running.baseUrl,
         http.invoke_path,
-        { [AUTH_HEADER]: running.authorization },
+        Option.isSome(call.traceparent)
+          ? { [AUTH_HEADER]: running.authorization, traceparent: call.traceparent.value }
+          : { [AUTH_HEADER]: running.authorization },
         call.body,
         { maxBytes: http.max_response_bytes, timeoutMs: Math.max(1, call.deadline - now) }
       ).pipe(
@@ -266,7 +272,8 @@ export const make = Effect.gen(function*() {
           deadline: (yield* Clock.currentTimeMillis) + timeoutMs,
           timeoutMs,
           limit,
-          suspect: yield* Ref.make(Option.none<RunningModule>())
+          suspect: yield* Ref.make(Option.none<RunningModule>()),
+          traceparent: yield* currentTraceparent
         }
         return yield* inFlight.withPermits(1)(
           attempt(call).pipe(
@@ -276,7 +283,7 @@ export const make = Effect.gen(function*() {
             Effect.mapError((error) => (isRetry(error) ? error.error : error))
           )
         )
-      })
+      }).pipe(withClientSpan("ModuleClient.invoke", { "orbiplex.executor_id": executorId, "orbiplex.correlation_id": envelope.correlation_id }))
   })
 })
 

@@ -26,6 +26,7 @@ import { awaitReady, httpHealth, httpReady } from "./Probe.js"
 import { ProcessGroups } from "./ProcessGroups.js"
 import { checkReport } from "./ReportCheck.js"
 import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
+import { exportedTraceparent } from "../tracing/Tracing.js"
 
 /** A module that reached `ready`: where it listens, how to authenticate, what it reported. */
 export interface RunningModule {
@@ -72,7 +73,7 @@ export const launchModule = Effect.fn("ModuleLaunch.launch")(function*(entry: Mo
     executable: entry.launch.executable,
     args: entry.launch.args,
     cwd: entry.launch.cwd,
-    env: childEnvironment(entry, token),
+    env: childEnvironment(entry, token, Option.getOrUndefined(yield* exportedTraceparent)),
     graceMs: entry.stop.grace_ms
   }, Option.getOrUndefined(groups)).pipe(Effect.mapError((error) => fail("spawn", `cannot start ${error.executable}: ${error.reason}`, "check launch.executable and launch.cwd", true)))
 

@@ -14,6 +14,8 @@ import threading
 import time
 import traceback
 
+from . import _trace
+
 _LEVELS = {"debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40}
 _state = {"name": os.environ.get("ORBIPLEX_MODULE_ID", "module")}
 
@@ -50,8 +52,11 @@ def log(message: str, level: str = "info") -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
     first, *rest = str(message).replace("\r", "\\r").split("\n")
     text = "".join([first, *(f"\n\t{line}" for line in rest)])
+    trace = _trace.trace_id()
+    # The trace id ties a line to the host's span of the call (see the node's tracing section).
+    traced = "" if trace is None else f" trace={trace}"
     try:
-        sys.stderr.write(f"{stamp} {_label(level)} {_state['name']}[{os.getpid()}] {text}\n")
+        sys.stderr.write(f"{stamp} {_label(level)} {_state['name']}[{os.getpid()}]{traced} {text}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         # The host that read our stderr is gone (EPIPE): logging must never stop the shutdown

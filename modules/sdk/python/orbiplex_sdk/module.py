@@ -5,7 +5,7 @@ import json
 import time
 from typing import Any, Awaitable, Callable, Union
 
-from . import manifest
+from . import _trace, manifest
 from ._log import log
 
 REPORT_SCHEMA = "middleware-module-report.v1"
@@ -73,6 +73,16 @@ class Context:
     def settings(self) -> dict:
         """The module's own settings from the node config (init's ``module_settings``)."""
         return dict((self.init or {}).get("module_settings") or {})
+
+    @property
+    def traceparent(self) -> str | None:
+        """The W3C ``traceparent`` of the call being handled (the host's span), or None."""
+        return _trace.traceparent()
+
+    @property
+    def trace_id(self) -> str | None:
+        """The trace id of the call being handled (32 hex digits), or None."""
+        return _trace.trace_id()
 
     @property
     def executor_id(self) -> str | None:

@@ -21,6 +21,7 @@ import threading
 from typing import Any, NoReturn
 
 from . import decisions
+from . import _trace
 from ._group import stop_process_group
 from ._http import MAX_HEAD_BYTES, HttpError, Request, encode_response, read_request
 from ._log import install_excepthook, log, log_exception, set_name
@@ -268,9 +269,12 @@ class _Server:
         if not isinstance(body, dict):
             return _error(400, "TYPE_ERROR", f"the request body must be a JSON object, got {type(body).__name__}")
         self.in_flight += 1
+        # The host's span for this call: handlers read it as ctx.traceparent, log lines print its trace id.
+        token = _trace.set_current(request.header("traceparent"))
         try:
             return await handler(body)
         finally:
+            _trace.current.reset(token)
             self.in_flight -= 1
 
     # -- endpoints -------------------------------------------------------------------------

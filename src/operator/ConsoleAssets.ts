@@ -1,0 +1,45 @@
+/**
+ * The console's static files (src/console: one HTML page, its script and its stylesheet), read once
+ * when the operator API starts. They are plain files with no build step; tsc does not copy them,
+ * so a compiled node reads them from the package's src/console.
+ */
+import { Data, Effect } from "effect"
+import * as Fs from "node:fs"
+import * as Url from "node:url"
+
+/** One asset: its body and content type. */
+export interface ConsoleAsset {
+  readonly body: string
+  readonly contentType: string
+}
+
+/** The console's files, by the path they are served at. */
+export type ConsoleAssets = ReadonlyMap<string, ConsoleAsset>
+
+/** The console's files could not be read (a package without src/console). */
+export class ConsoleAssetsMissing extends Data.TaggedError("ConsoleAssetsMissing")<{ readonly tried: ReadonlyArray<string> }> {
+  override get message(): string {
+    return `the web console's files are missing (looked in ${this.tried.join(", ")}): reinstall the package with its src/console folder`
+  }
+}
+
+// Next to this file when run from source (vitest), ../../../src/console from dist/src/operator.
+const CANDIDATES = ["../console/", "../../../src/console/"]
+
+const FILES: ReadonlyArray<readonly [served: string, file: string, contentType: string]> = [
+  ["/", "console.html", "text/html; charset=utf-8"],
+  ["/console/console.js", "console.js", "text/javascript; charset=utf-8"],
+  ["/console/console.css", "console.css", "text/css; charset=utf-8"]
+]
+
+/** Reads the console's files from the first folder that has them. */
+export const load: Effect.Effect<ConsoleAssets, ConsoleAssetsMissing> = Effect.suspend(() => {
+  const folders = CANDIDATES.map((relative) => Url.fileURLToPath(new URL(relative, import.meta.url)))
+  const folder = folders.find((candidate) => Fs.existsSync(`${candidate}console.html`))
+  if (folder === undefined) return Effect.fail(new ConsoleAssetsMissing({ tried: folders }))
+  return Effect.try({
+    try: (): ConsoleAssets =>
+      new Map(FILES.map(([served, file, contentType]) => [served, { body: Fs.readFileSync(`${folder}${file}`, "utf8"), contentType }])),
+    catch: () => new ConsoleAssetsMissing({ tried: [folder] })
+  })
+})

@@ -1,0 +1,54 @@
+/**
+ * OpenTelemetry traces through @effect/opentelemetry: off by default; with `tracing.otlp_endpoint`
+ * every Effect span (`Effect.fn`, `Effect.withSpan`) is batched and posted over OTLP/HTTP. Module
+ * calls get a client span of their own only while tracing is on, so a node without tracing pays
+ * nothing per call beyond what its `Effect.fn` spans already cost.
+ */
+import { NodeSdk } from "@effect/opentelemetry"
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Effect, Layer, type Option } from "effect"
+import type { TracingConfig } from "../config/TracingConfig.js"
+import { currentTraceparent } from "./TraceContext.js"
+
+// Effect's default tracer, as every fiber has it before a tracing layer replaces it.
+const defaultTracer = Effect.runSync(Effect.tracer)
+
+/** Whether a tracing layer (an exporting tracer) is in place for this fiber. */
+export const isOn: Effect.Effect<boolean> = Effect.tracerWith((tracer) => Effect.succeed(tracer !== defaultTracer))
+
+/**
+ * The current span's `traceparent` while tracing is on; none when it is off, so a module's
+ * environment stays exactly what the contract names (CONTRACTS §1.2) on a node without tracing.
+ */
+export const exportedTraceparent: Effect.Effect<Option.Option<string>> = Effect.flatMap(
+  isOn,
+  (on) => on ? currentTraceparent : Effect.succeedNone
+)
+
+/**
+ * Runs `effect` in a client span named `name` when tracing is on; as it is otherwise (its
+ * `traceparent` then names the caller's span).
+ */
+export const withClientSpan = (name: string, attributes: Record<string, string>) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(isOn, (on) => on ? Effect.withSpan(effect, name, { kind: "client", attributes }) : effect)
+
+/** Exports the node's spans through `processor` (tests pass a SimpleSpanProcessor over an in-memory exporter). */
+export const layerProcessor = (serviceName: string, processor: SpanProcessor): Layer.Layer<never> =>
+  NodeSdk.layer(() => ({ resource: { serviceName }, spanProcessor: processor }))
+
+/** Batches spans to `exporter`. */
+export const layerExporter = (serviceName: string, exporter: SpanExporter): Layer.Layer<never> =>
+  layerProcessor(serviceName, new BatchSpanProcessor(exporter))
+
+/** The node's tracing from its config: none without `otlp_endpoint`, else OTLP/HTTP to it. */
+export const layer = (config: TracingConfig | undefined): Layer.Layer<never> =>
+  config?.otlp_endpoint === undefined
+    ? Layer.empty
+    : Layer.unwrapEffect(
+      Effect.as(
+        Effect.logInfo(`tracing on: spans of ${config.service_name} go to ${config.otlp_endpoint} (OTLP/HTTP)`),
+        layerExporter(config.service_name, new OTLPTraceExporter({ url: config.otlp_endpoint }))
+      )
+    )
