@@ -11,6 +11,7 @@ import type { ModuleStatus } from "../contract/ModuleStatus.js"
 import * as NodeRoot from "../node/NodeRoot.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import * as OperatorApi from "../operator/OperatorApi.js"
+import * as StoreLayer from "../store/StoreLayer.js"
 import { isServing, Supervisor } from "../supervisor/Supervisor.js"
 import { checkConfig } from "./ConfigCheck.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
@@ -38,7 +39,12 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
     // The base (supervision, chains) first; the layers above it (the exchange publishes offers through
     // the modules, providers start) beside the operator API, so the API serves while they wait for modules.
     const served = NodeRoot.layerWithOperator(file, nodeConfig, (node, above) =>
-      OperatorApi.withOperatorApi({ operator: nodeConfig.operator, dataDir: nodeConfig.node.data_dir }, node, above))
+      OperatorApi.withWorkApi(
+        { operator: nodeConfig.operator, dataDir: nodeConfig.node.data_dir, schedules: nodeConfig.schedules },
+        node,
+        above,
+        StoreLayer.layer(nodeConfig.storage, nodeConfig.node.data_dir)
+      ))
     return yield* Effect.scoped(
       Effect.gen(function*() {
         const context = yield* Layer.build(served)

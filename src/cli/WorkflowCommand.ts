@@ -9,7 +9,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, Either, Option, Schema, Stream } from "effect"
-import { packageRoot } from "../config/Bundled.js"
 import { ConfigInvalid, ConfigUnreadable } from "../config/ConfigError.js"
 import { decodeNodeConfig } from "../config/ConfigLoader.js"
 import { type JsonObject, JsonObject as JsonObjectSchema, parseJsonObject, parseJsonText } from "../contract/Json.js"
@@ -24,16 +23,10 @@ import { factLine, LifecycleLog } from "../supervisor/LifecycleLog.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 import { eventLine, outcomeLines, phaseOrder } from "./WorkflowLines.js"
+import { loadTemplate } from "../workflow/Templates.js"
 
-/** The template argument names no file and no shipped template, or is not a JSON object. */
-export class TemplateUnreadable extends Schema.TaggedError<TemplateUnreadable>()("TemplateUnreadable", {
-  template: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `cannot use workflow template ${JSON.stringify(this.template)}: ${this.reason}`
-  }
-}
+/** Templates are read by the workflow layer; re-exported for callers of this module. */
+export { loadTemplate, TemplateUnreadable } from "../workflow/Templates.js"
 
 /** `--params` is not a JSON object. */
 export class ParamsUnreadable extends Schema.TaggedError<ParamsUnreadable>()("ParamsUnreadable", { reason: Schema.String }) {
@@ -114,39 +107,6 @@ export const loadExchangeConfig = Effect.fn("WorkflowCommand.loadConfig")(functi
   if (Either.isLeft(split)) return yield* new ConfigInvalid({ file, problems: [...split.left] })
   const config = yield* decodeNodeConfig(file, split.right.rest)
   return { config, settings: split.right.settings }
-})
-
-/** Reads a template: a file path, or the name of one shipped in modules/arca/templates/. */
-export const loadTemplate = Effect.fn("WorkflowCommand.loadTemplate")(function*(template: string) {
-  const fs = yield* FileSystem.FileSystem
-  const path = yield* Path.Path
-  const root = yield* packageRoot
-  const shippedDir = Option.map(root, (dir) => path.join(dir, "modules", "arca", "templates"))
-  const candidates = [
-    template,
-    ...Option.match(shippedDir, {
-      onNone: () => [],
-      onSome: (dir) => /^[A-Za-z0-9_.-]+$/.test(template) ? [path.join(dir, template), path.join(dir, `${template}.json`)] : []
-    })
-  ]
-  for (const candidate of candidates) {
-    const text = yield* fs.readFileString(candidate).pipe(Effect.option)
-    if (Option.isNone(text)) continue
-    return yield* Either.match(parseJsonObject(text.value), {
-      onLeft: (reason) => Effect.fail(new TemplateUnreadable({ template: candidate, reason: `not a JSON object (${reason})` })),
-      onRight: (json) => Effect.succeed({ file: candidate, template: json })
-    })
-  }
-  const shipped = yield* Option.match(shippedDir, {
-    onNone: () => Effect.succeed<ReadonlyArray<string>>([]),
-    onSome: (dir) => fs.readDirectory(dir).pipe(Effect.orElseSucceed(() => []))
-  })
-  return yield* new TemplateUnreadable({
-    template,
-    reason: `no such file, and no shipped template of that name (shipped: ${
-      shipped.filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -5)).join(", ") || "none"
-    })`
-  })
 })
 
 /** The run as `--json` prints it. */

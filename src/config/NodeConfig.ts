@@ -8,6 +8,7 @@ import { CapabilitiesConfig, defaultCapabilities } from "../capability/HostCapab
 import { HooksConfig } from "../middleware/HookConfig.js"
 import { OperatorConfig } from "../operator/OperatorConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"
+import { SchedulesConfig } from "./ScheduleConfig.js"
 import { defaultStorage, StorageConfig } from "./StorageConfig.js"
 
 /** Log levels an operator may pick. */
@@ -34,6 +35,7 @@ export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   operator: Schema.optionalWith(OperatorConfig, { default: () => ({}) }),
   providers: Schema.optionalWith(Schema.Array(ProviderEntry), { default: () => [] }),
   storage: Schema.optionalWith(StorageConfig, { default: () => defaultStorage }),
+  schedules: Schema.optionalWith(SchedulesConfig, { default: () => [] }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
   })

@@ -9,12 +9,16 @@ import { ModulesApi } from "./ModulesApi.js"
 import { Forbidden, MalformedJson, PayloadTooLarge, NoSuchRoute, UnsupportedMediaType } from "./OperatorErrors.js"
 import { TokenAuth } from "./TokenAuth.js"
 import { TracesApi } from "./TracesApi.js"
+import { OrdersApi } from "./OrdersApi.js"
+import { WorkApi } from "./WorkApi.js"
 
 /** The whole operator API. The guards' errors are listed so clients decode them too. */
 export class OperatorHttpApi extends HttpApi.make("operator")
   .add(ModulesApi)
   .add(FactsApi)
   .add(TracesApi)
+  .add(WorkApi)
+  .add(OrdersApi)
   .addError(Forbidden)
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)
