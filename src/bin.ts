@@ -7,7 +7,9 @@ import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect } from "effect"
 import { hookCommand } from "./cli/HookCommand.js"
 import { pipelineCommand } from "./cli/PipelineCommand.js"
+import { orderCommand } from "./cli/OrderCommand.js"
 import { providerCommand } from "./cli/ProviderCommand.js"
+import { scheduleCommand } from "./cli/ScheduleCommand.js"
 import { startCommand } from "./cli/StartCommand.js"
 import { moduleCommand, statusCommand } from "./cli/StatusCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
@@ -17,7 +19,7 @@ import { HOST_VERSION } from "./node/OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, orderCommand, scheduleCommand])
 )
 
 /** The operator-facing text of a failure: its message (and the cause's, for platform errors that wrap one). */

@@ -21,7 +21,13 @@ import * as WorkflowStore from "../workflow/WorkflowStore.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import { factLine, LifecycleLog } from "../supervisor/LifecycleLog.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
+import { NodeHttpClient } from "@effect/platform-node"
+import { makeWorkClient, type WorkClient } from "../operator/WorkClient.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
+import { resolveTarget } from "./OperatorTarget.js"
+import { operatorOption } from "./StatusCommand.js"
+import { follow, listLines, viewLines } from "./WorkflowRemote.js"
+import { onNodeOrStandalone, standaloneOption } from "./WorkTarget.js"
 import { eventLine, outcomeLines, phaseOrder } from "./WorkflowLines.js"
 import { loadTemplate } from "../workflow/Templates.js"
 
@@ -199,6 +205,35 @@ export const workflowRunHandler = (args: WorkflowRunArgs, output: Output = conso
     return outcome
   })
 
+/** `workflow run` on the running node: starts the run there; with `follow`, prints its phases and fails unless it completed. */
+export const workflowRunOnNode = (client: WorkClient, args: WorkflowRunArgs & { readonly follow: boolean }, output: Output = consoleOutput) =>
+  Effect.gen(function*() {
+    const { template } = yield* loadTemplate(args.template)
+    const params = yield* Option.match(args.params, {
+      onNone: () => Effect.succeed<JsonObject>({}),
+      onSome: (given) => typeof given !== "string" ? Effect.succeed(given) : Either.match(parseJsonObject(given), { onLeft: (reason) => Effect.fail(new ParamsUnreadable({ reason })), onRight: Effect.succeed })
+    })
+    const newRunId = args.newRunId ?? Option.none()
+    const accepted = yield* client.startRun({ template, params, ...(Option.isSome(newRunId) ? { run_id: newRunId.value } : {}) })
+    const print = args.json ? output.err : output.out
+    yield* print(`workflow run ${accepted.run_id} started on the node${args.follow ? "" : `; follow it with \`orbiplex workflow show ${accepted.run_id}\``}`)
+    if (!args.follow) {
+      if (args.json) yield* output.out(JSON.stringify({ run_id: accepted.run_id, href: accepted.href }, null, 2))
+      return
+    }
+    const view = yield* follow(client, accepted.run_id, Option.some(template), print)
+    for (const line of viewLines(view, accepted.href)) yield* print(line)
+    if (args.json) yield* output.out(JSON.stringify(view, null, 2))
+    if (view.status !== "completed") {
+      return yield* new WorkflowNotCompleted({
+        run_id: view.run_id,
+        status: view.status,
+        ...(view.failure === undefined ? {} : { code: view.failure.code }),
+        file: accepted.href
+      })
+    }
+  })
+
 /** `workflow run`. */
 export const workflowRunCommand = Command.make(
   "run",
@@ -220,13 +255,57 @@ export const workflowRunCommand = Command.make(
     newRunId: Options.text("new-run-id").pipe(
       Options.withDescription("the id of a new run (generated when absent)"),
       Options.optional
-    )
+    ),
+    follow: Options.boolean("follow").pipe(Options.withDescription("on the node: print the phases as the node runs them, exit 1 unless it completed")),
+    operator: operatorOption,
+    standalone: standaloneOption
   },
-  (args) => workflowRunHandler(args)
-).pipe(Command.withDescription("run a workflow through Arca with the configured providers; exit 1 unless it completed"))
+  (args) =>
+    // Resuming a stored run is done by the process that owns the store's files: standalone.
+    onNodeOrStandalone(
+      { ...args, standalone: args.standalone || Option.isSome(args.runId) },
+      (client) => workflowRunOnNode(client, args),
+      workflowRunHandler(args)
+    )
+).pipe(Command.withDescription(
+  "start a workflow run on the running node (--follow prints its phases); with --standalone (or when none answers) run it here with the configured modules; exit 1 unless it completed"
+))
+
+const runIdArg = Args.text({ name: "id" }).pipe(Args.withDescription("the run id (see `orbiplex workflow list`)"))
+
+const onNode = <A, E>(args: { readonly operator: Option.Option<string>; readonly config: Option.Option<string> }, use: (client: WorkClient) => Effect.Effect<A, E>) =>
+  Effect.flatMap(resolveTarget(args), (target) => Effect.flatMap(makeWorkClient(target.url, target.token), use)).pipe(
+    Effect.provide(NodeHttpClient.layerUndici)
+  )
+
+/** `workflow list`. */
+export const workflowListCommand = Command.make("list", { config: configOption, operator: operatorOption }, (args) =>
+  onNode(args, (client) =>
+    Effect.flatMap(client.listRuns, ({ runs }) => Effect.forEach(listLines(runs), (line) => Console.log(line), { discard: true })))
+).pipe(Command.withDescription("list the workflow runs of the running node"))
+
+/** `workflow show <id>`. */
+export const workflowShowCommand = Command.make(
+  "show",
+  { config: configOption, operator: operatorOption, id: runIdArg, json: Options.boolean("json").pipe(Options.withDescription("print the run as JSON")) },
+  (args) =>
+    onNode(args, (client) =>
+      Effect.gen(function*() {
+        const view = yield* client.getRun(args.id)
+        if (args.json) return yield* Console.log(JSON.stringify(view, null, 2))
+        for (const event of view.events) yield* Option.match(eventLine(event, []), { onNone: () => Effect.void, onSome: (line) => Console.log(line) })
+        for (const line of viewLines(view, `/v1/workflows/runs/${view.run_id}`)) yield* Console.log(line)
+      }))
+).pipe(Command.withDescription("show one workflow run of the running node: its phases and where it is"))
+
+/** `workflow cancel <id>`. */
+export const workflowCancelCommand = Command.make("cancel", { config: configOption, operator: operatorOption, id: runIdArg }, (args) =>
+  onNode(args, (client) =>
+    Effect.flatMap(client.cancelRun(args.id), (view) => Console.log(`workflow run ${view.run_id} ${view.status} after ${view.moves} moves`)))
+).pipe(Command.withDescription("cancel a workflow run the running node drives"))
 
 /** `workflow`, with its subcommands. */
 export const workflowCommand = Command.make("workflow").pipe(
   Command.withDescription("multi-phase workflows driven by Orbiplex Arca"),
-  Command.withSubcommands([workflowRunCommand])
+  Command.withSubcommands([workflowRunCommand, workflowListCommand, workflowShowCommand, workflowCancelCommand])
 )

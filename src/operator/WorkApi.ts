@@ -86,7 +86,7 @@ export const ScheduleBody = Schema.Struct({
   missed: Schema.String,
   overlap: Schema.String,
   next: Schema.Array(Schema.String),
-  last_fired: Schema.optional(Schema.String),
+  last_fired: Schema.optionalWith(Schema.String, { exact: true }),
   running: Schema.Array(Schema.String)
 }).annotations({ identifier: "ScheduleBody" })
 /** A schedule as the API shows it. */
