@@ -5,7 +5,7 @@
  * existing API (`start`, `load`), nothing of the runner is changed.
  */
 import { randomUUID } from "node:crypto"
-import { Context, Deferred, Effect, Exit, FiberMap, Layer, Option, Ref, Schema } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, FiberMap, Layer, Option, Ref, Schema } from "effect"
 import type { JsonObject } from "../contract/Json.js"
 import type { RunEvent, RunOutcome, StartRequest } from "./WorkflowRun.js"
 import { WorkflowRunner } from "./WorkflowRunner.js"
@@ -100,14 +100,19 @@ export const make = Effect.gen(function*() {
       cancelled: yield* Ref.make(false)
     }
     yield* Ref.update(tracked, (map) => new Map(map).set(runId, entry))
-    const started = yield* Deferred.make<void>()
+    const started = yield* Deferred.make<void, RunManagerError>()
     const onEvent = (event: RunEvent) => Ref.update(entry.events, (events) => [...events, event]).pipe(
       Effect.zipRight(Deferred.succeed(started, undefined))
     )
     const drive = runner.start({ ...request, runId }, { onEvent }).pipe(
       Effect.onExit((exit) =>
         Effect.gen(function*() {
-          yield* Deferred.succeed(started, undefined)
+          // A run that fails before its first event (no Arca, a bad template) is the caller's error, not a 202.
+          yield* Exit.match(exit, {
+            onSuccess: () => Deferred.succeed(started, undefined),
+            onFailure: (cause) =>
+              Deferred.fail(started, new RunManagerError({ run_id: runId, reason: Cause.squash(cause) instanceof Error ? String(Cause.squash(cause)) : Cause.pretty(cause) }))
+          })
           const cancelled = yield* Ref.get(entry.cancelled)
           yield* Deferred.succeed(
             entry.done,
