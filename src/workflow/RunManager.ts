@@ -110,8 +110,11 @@ export const make = Effect.gen(function*() {
           // A run that fails before its first event (no Arca, a bad template) is the caller's error, not a 202.
           yield* Exit.match(exit, {
             onSuccess: () => Deferred.succeed(started, undefined),
-            onFailure: (cause) =>
-              Deferred.fail(started, new RunManagerError({ run_id: runId, reason: Cause.squash(cause) instanceof Error ? String(Cause.squash(cause)) : Cause.pretty(cause) }))
+            onFailure: (cause) => {
+              const squashed = Cause.squash(cause)
+              const reason = Cause.isInterruptedOnly(cause) ? "cancelled before it began" : squashed instanceof Error ? squashed.message : Cause.pretty(cause)
+              return Deferred.fail(started, new RunManagerError({ run_id: runId, reason }))
+            }
           })
           const cancelled = yield* Ref.get(entry.cancelled)
           yield* Deferred.succeed(
