@@ -10,7 +10,9 @@ import { hookCommand } from "./cli/HookCommand.js"
 import { ledgerCommand } from "./cli/LedgerCommand.js"
 import { logsCommand } from "./cli/LogsCommand.js"
 import { pipelineCommand } from "./cli/PipelineCommand.js"
+import { orderCommand } from "./cli/OrderCommand.js"
 import { providerCommand } from "./cli/ProviderCommand.js"
+import { scheduleCommand } from "./cli/ScheduleCommand.js"
 import { startCommand } from "./cli/StartCommand.js"
 import { moduleCommand, statusCommand } from "./cli/StatusCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
@@ -20,7 +22,7 @@ import { HOST_VERSION } from "./node/OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, logsCommand, ledgerCommand, consoleCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, logsCommand, ledgerCommand, consoleCommand, orderCommand, scheduleCommand])
 )
 
 /** The operator-facing text of a failure: its message (and the cause's, for platform errors that wrap one). */

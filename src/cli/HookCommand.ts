@@ -13,7 +13,10 @@ import * as ChainRunner from "../middleware/ChainRunner.js"
 import { ChainResult } from "../middleware/ChainTrace.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import * as Supervisor from "../supervisor/Supervisor.js"
+import type { WorkClient } from "../operator/WorkClient.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
+import { operatorOption } from "./StatusCommand.js"
+import { onNodeOrStandalone, standaloneOption } from "./WorkTarget.js"
 
 /** The `--payload` is neither JSON nor a readable `@file`, or not a JSON object. */
 export class PayloadUnreadable extends Schema.TaggedError<PayloadUnreadable>()("PayloadUnreadable", {
@@ -111,15 +114,34 @@ export const runHookOnce = (args: {
           }),
       Effect.provide(OrbiplexNode.logLevelLayer(config.node.log_level))
     )
-    yield* Console.log(JSON.stringify(Schema.encodeSync(ChainResult)(result), null, 2))
+    return yield* reportChain(args.hook, result)
+  })
+
+/** Prints a chain's result and fails with `ChainNotPassed` when it was rejected or failed. */
+const reportChain = (hook: string, result: ChainResult) =>
+  Effect.gen(function*() {
+    yield* Console.log(JSON.stringify(yield* Schema.encode(ChainResult)(result), null, 2))
     if (result.outcome === "rejected" || result.outcome === "failed") {
-      return yield* new ChainNotPassed({
-        hook: args.hook,
-        outcome: result.outcome,
-        ...(result.reason === undefined ? {} : { reason: result.reason })
-      })
+      return yield* new ChainNotPassed({ hook, outcome: result.outcome, ...(result.reason === undefined ? {} : { reason: result.reason }) })
     }
     return result
+  })
+
+/** `hook run` on the running node: the same JSON on stdout, the same exit code. */
+export const runHookOnNode = (client: WorkClient, args: {
+  readonly hook: string
+  readonly payload: string
+  readonly correlationId?: string
+  readonly deadlineMs?: number
+}) =>
+  Effect.gen(function*() {
+    const payload = yield* readPayload(args.payload)
+    const result = yield* client.runHook(args.hook, {
+      payload,
+      ...(args.correlationId === undefined ? {} : { correlation_id: args.correlationId }),
+      ...(args.deadlineMs === undefined ? {} : { deadline_ms: args.deadlineMs })
+    })
+    return yield* reportChain(args.hook, result)
   })
 
 const run = Command.make(
@@ -127,6 +149,8 @@ const run = Command.make(
   {
     hook: Args.text({ name: "hook" }).pipe(Args.withDescription("the hook to run, e.g. service.publish")),
     config: configOption,
+    operator: operatorOption,
+    standalone: standaloneOption,
     payload: Options.text("payload").pipe(
       Options.withDescription("the payload: a JSON object, or @file to read it from a file")
     ),
@@ -139,7 +163,7 @@ const run = Command.make(
       Options.optional
     )
   },
-  ({ config, correlation, deadline, hook, payload }) =>
+  ({ config, correlation, deadline, hook, operator, payload, standalone }) =>
     Effect.gen(function*() {
       const file = yield* resolveConfigFile(config)
       const deadlineMs = Option.flatMap(deadline, parseMillis)
@@ -149,15 +173,21 @@ const run = Command.make(
           reason: `${JSON.stringify(deadline.value)} is not a duration: write a number and a unit, such as "10s" or "500ms"`
         })
       }
-      yield* runHookOnce({
-        file,
+      const args = {
         hook,
         payload,
         ...Option.match(correlation, { onNone: () => ({}), onSome: (correlationId) => ({ correlationId }) }),
         ...Option.match(deadlineMs, { onNone: () => ({}), onSome: (ms) => ({ deadlineMs: ms }) })
-      })
+      }
+      yield* onNodeOrStandalone(
+        { standalone, operator, config: Option.some(file) },
+        (client) => runHookOnNode(client, args),
+        runHookOnce({ file, ...args })
+      )
     })
-).pipe(Command.withDescription("start the configured modules, run one chain, print the result as JSON, stop"))
+).pipe(Command.withDescription(
+  "run one chain on the running node (or, with --standalone or when none answers, with this command's own modules) and print the result as JSON"
+))
 
 /** The `hook` command and its `run` subcommand. */
 export const hookCommand = Command.make("hook").pipe(

@@ -6,7 +6,8 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Layer, type Option, Schema } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
-import { type Json, JsonFromString, parseJsonText } from "../contract/Json.js"
+import { isJsonObject, type Json, JsonFromString, parseJsonText } from "../contract/Json.js"
+import type { WorkClient } from "../operator/WorkClient.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import { PipelineFailed } from "../pipeline/Execute.js"
 import * as PipelineNode from "../node/PipelineNode.js"
@@ -14,6 +15,8 @@ import { Pipelines } from "../pipeline/Pipelines.js"
 import { runJson } from "../pipeline/RunReport.js"
 import * as LifecycleLog from "../supervisor/LifecycleLog.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
+import { operatorOption } from "./StatusCommand.js"
+import { onNodeOrStandalone, standaloneOption } from "./WorkTarget.js"
 
 /** `--input` is not JSON. */
 export class PipelineInputNotJson extends Schema.TaggedError<PipelineInputNotJson>("orbiplex/cli/PipelineInputNotJson")("PipelineInputNotJson", {
@@ -62,11 +65,34 @@ export const pipelineRunHandler = (args: PipelineRunArgs) =>
     }
   })
 
+/** A pipeline the node ran had a failed step (its JSON was printed). */
+export class PipelineRunNotPassed extends Schema.TaggedError<PipelineRunNotPassed>("orbiplex/cli/PipelineRunNotPassed")("PipelineRunNotPassed", {
+  pipeline: Schema.String
+}) {
+  override get message(): string {
+    return `pipeline ${this.pipeline}: a step failed on the node (the run on stdout names the step and why)`
+  }
+}
+
+/** `pipeline run` on the running node: the same JSON on stdout, exit 1 when a step failed. */
+export const pipelineRunOnNode = (client: WorkClient, args: PipelineRunArgs) =>
+  Effect.gen(function*() {
+    const input = typeof args.input !== "string" ? args.input : yield* Either.match(parseJsonText(args.input), {
+      onLeft: (reason) => Effect.fail(new PipelineInputNotJson({ input: String(args.input), reason })),
+      onRight: Effect.succeed
+    })
+    const { run } = yield* client.runPipeline(args.name, { input })
+    yield* Console.log(JSON.stringify(run, null, 2))
+    if (isJsonObject(run) && run["success"] === false) return yield* new PipelineRunNotPassed({ pipeline: args.name })
+  })
+
 /** `pipeline run`. */
 export const pipelineRunCommand = Command.make(
   "run",
   {
     config: configOption,
+    operator: operatorOption,
+    standalone: standaloneOption,
     name: Args.text({ name: "name" }).pipe(Args.withDescription("the pipeline to run, as named under \"pipelines\" in the config")),
     input: Options.text("input").pipe(
       Options.withAlias("i"),
@@ -75,8 +101,11 @@ export const pipelineRunCommand = Command.make(
       Options.withDefault<Json>({})
     )
   },
-  pipelineRunHandler
-).pipe(Command.withDescription("run one pipeline of the config and print its result as JSON; exit 1 if a step failed"))
+  (args) =>
+    onNodeOrStandalone(args, (client) => pipelineRunOnNode(client, args), pipelineRunHandler(args))
+).pipe(Command.withDescription(
+  "run one pipeline on the running node (or, with --standalone or when none answers, here) and print its result as JSON; exit 1 if a step failed"
+))
 
 /** `pipeline`, with its subcommands. */
 export const pipelineCommand = Command.make("pipeline").pipe(

@@ -39,7 +39,13 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
     // The base (supervision, chains) first; the layers above it (the exchange publishes offers through
     // the modules, providers start) beside the operator API, so the API serves while they wait for modules.
     const served = NodeRoot.layerWithOperator(file, nodeConfig, (node, above) =>
-      OperatorApi.withOperatorApi({ operator: nodeConfig.operator, dataDir: nodeConfig.node.data_dir }, node, above))
+      OperatorApi.withWorkApi(
+        { operator: nodeConfig.operator, dataDir: nodeConfig.node.data_dir, schedules: nodeConfig.schedules },
+        node,
+        above,
+        // The node's base already holds its store (the work API's idempotency keys live there too).
+        Layer.empty
+      ))
     return yield* Effect.scoped(
       Effect.gen(function*() {
         const context = yield* Layer.build(served)

@@ -9,7 +9,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, Either, Option, Schema, Stream } from "effect"
-import { packageRoot } from "../config/Bundled.js"
 import { ConfigInvalid, ConfigUnreadable } from "../config/ConfigError.js"
 import { decodeNodeConfig } from "../config/ConfigLoader.js"
 import type { NodeConfig } from "../config/NodeConfig.js"
@@ -25,18 +24,18 @@ import { WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import { factLine, LifecycleLog } from "../supervisor/LifecycleLog.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
+import { NodeHttpClient } from "@effect/platform-node"
+import { makeWorkClient, type WorkClient } from "../operator/WorkClient.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
+import { resolveTarget } from "./OperatorTarget.js"
+import { operatorOption } from "./StatusCommand.js"
+import { follow, listLines, viewLines } from "./WorkflowRemote.js"
+import { onNodeOrStandalone, standaloneOption } from "./WorkTarget.js"
 import { eventLine, outcomeLines, phaseOrder } from "./WorkflowLines.js"
+import { loadTemplate } from "../workflow/Templates.js"
 
-/** The template argument names no file and no shipped template, or is not a JSON object. */
-export class TemplateUnreadable extends Schema.TaggedError<TemplateUnreadable>()("TemplateUnreadable", {
-  template: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `cannot use workflow template ${JSON.stringify(this.template)}: ${this.reason}`
-  }
-}
+/** Templates are read by the workflow layer; re-exported for callers of this module. */
+export { loadTemplate, TemplateUnreadable } from "../workflow/Templates.js"
 
 /** `--params` is not a JSON object. */
 export class ParamsUnreadable extends Schema.TaggedError<ParamsUnreadable>()("ParamsUnreadable", { reason: Schema.String }) {
@@ -121,39 +120,6 @@ export const loadExchangeConfig = Effect.fn("WorkflowCommand.loadConfig")(functi
   if (Either.isLeft(split)) return yield* new ConfigInvalid({ file, problems: [...split.left] })
   const config = yield* decodeNodeConfig(file, split.right.rest)
   return { config, settings: split.right.settings }
-})
-
-/** Reads a template: a file path, or the name of one shipped in modules/arca/templates/. */
-export const loadTemplate = Effect.fn("WorkflowCommand.loadTemplate")(function*(template: string) {
-  const fs = yield* FileSystem.FileSystem
-  const path = yield* Path.Path
-  const root = yield* packageRoot
-  const shippedDir = Option.map(root, (dir) => path.join(dir, "modules", "arca", "templates"))
-  const candidates = [
-    template,
-    ...Option.match(shippedDir, {
-      onNone: () => [],
-      onSome: (dir) => /^[A-Za-z0-9_.-]+$/.test(template) ? [path.join(dir, template), path.join(dir, `${template}.json`)] : []
-    })
-  ]
-  for (const candidate of candidates) {
-    const text = yield* fs.readFileString(candidate).pipe(Effect.option)
-    if (Option.isNone(text)) continue
-    return yield* Either.match(parseJsonObject(text.value), {
-      onLeft: (reason) => Effect.fail(new TemplateUnreadable({ template: candidate, reason: `not a JSON object (${reason})` })),
-      onRight: (json) => Effect.succeed({ file: candidate, template: json })
-    })
-  }
-  const shipped = yield* Option.match(shippedDir, {
-    onNone: () => Effect.succeed<ReadonlyArray<string>>([]),
-    onSome: (dir) => fs.readDirectory(dir).pipe(Effect.orElseSucceed(() => []))
-  })
-  return yield* new TemplateUnreadable({
-    template,
-    reason: `no such file, and no shipped template of that name (shipped: ${
-      shipped.filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -5)).join(", ") || "none"
-    })`
-  })
 })
 
 /** The run as `--json` prints it. */
@@ -246,6 +212,35 @@ export const workflowRunHandler = (args: WorkflowRunArgs, output: Output = conso
     return outcome
   })
 
+/** `workflow run` on the running node: starts the run there; with `follow`, prints its phases and fails unless it completed. */
+export const workflowRunOnNode = (client: WorkClient, args: WorkflowRunArgs & { readonly follow: boolean }, output: Output = consoleOutput) =>
+  Effect.gen(function*() {
+    const { template } = yield* loadTemplate(args.template)
+    const params = yield* Option.match(args.params, {
+      onNone: () => Effect.succeed<JsonObject>({}),
+      onSome: (given) => typeof given !== "string" ? Effect.succeed(given) : Either.match(parseJsonObject(given), { onLeft: (reason) => Effect.fail(new ParamsUnreadable({ reason })), onRight: Effect.succeed })
+    })
+    const newRunId = args.newRunId ?? Option.none()
+    const accepted = yield* client.startRun({ template, params, ...(Option.isSome(newRunId) ? { run_id: newRunId.value } : {}) })
+    const print = args.json ? output.err : output.out
+    yield* print(`workflow run ${accepted.run_id} started on the node${args.follow ? "" : `; follow it with \`orbiplex workflow show ${accepted.run_id}\``}`)
+    if (!args.follow) {
+      if (args.json) yield* output.out(JSON.stringify({ run_id: accepted.run_id, href: accepted.href }, null, 2))
+      return
+    }
+    const view = yield* follow(client, accepted.run_id, Option.some(template), print)
+    for (const line of viewLines(view, accepted.href)) yield* print(line)
+    if (args.json) yield* output.out(JSON.stringify(view, null, 2))
+    if (view.status !== "completed") {
+      return yield* new WorkflowNotCompleted({
+        run_id: view.run_id,
+        status: view.status,
+        ...(view.failure === undefined ? {} : { code: view.failure.code }),
+        file: accepted.href
+      })
+    }
+  })
+
 /** `workflow run`. */
 export const workflowRunCommand = Command.make(
   "run",
@@ -267,13 +262,57 @@ export const workflowRunCommand = Command.make(
     newRunId: Options.text("new-run-id").pipe(
       Options.withDescription("the id of a new run (generated when absent)"),
       Options.optional
-    )
+    ),
+    follow: Options.boolean("follow").pipe(Options.withDescription("on the node: print the phases as the node runs them, exit 1 unless it completed")),
+    operator: operatorOption,
+    standalone: standaloneOption
   },
-  (args) => workflowRunHandler(args)
-).pipe(Command.withDescription("run a workflow through Arca with the configured providers; exit 1 unless it completed"))
+  (args) =>
+    // Resuming a stored run is done by the process that owns the store's files: standalone.
+    onNodeOrStandalone(
+      { ...args, standalone: args.standalone || Option.isSome(args.runId) },
+      (client) => workflowRunOnNode(client, args),
+      workflowRunHandler(args)
+    )
+).pipe(Command.withDescription(
+  "start a workflow run on the running node (--follow prints its phases); with --standalone (or when none answers) run it here with the configured modules; exit 1 unless it completed"
+))
+
+const runIdArg = Args.text({ name: "id" }).pipe(Args.withDescription("the run id (see `orbiplex workflow list`)"))
+
+const onNode = <A, E>(args: { readonly operator: Option.Option<string>; readonly config: Option.Option<string> }, use: (client: WorkClient) => Effect.Effect<A, E>) =>
+  Effect.flatMap(resolveTarget(args), (target) => Effect.flatMap(makeWorkClient(target.url, target.token), use)).pipe(
+    Effect.provide(NodeHttpClient.layerUndici)
+  )
+
+/** `workflow list`. */
+export const workflowListCommand = Command.make("list", { config: configOption, operator: operatorOption }, (args) =>
+  onNode(args, (client) =>
+    Effect.flatMap(client.listRuns, ({ runs }) => Effect.forEach(listLines(runs), (line) => Console.log(line), { discard: true })))
+).pipe(Command.withDescription("list the workflow runs of the running node"))
+
+/** `workflow show <id>`. */
+export const workflowShowCommand = Command.make(
+  "show",
+  { config: configOption, operator: operatorOption, id: runIdArg, json: Options.boolean("json").pipe(Options.withDescription("print the run as JSON")) },
+  (args) =>
+    onNode(args, (client) =>
+      Effect.gen(function*() {
+        const view = yield* client.getRun(args.id)
+        if (args.json) return yield* Console.log(JSON.stringify(view, null, 2))
+        for (const event of view.events) yield* Option.match(eventLine(event, []), { onNone: () => Effect.void, onSome: (line) => Console.log(line) })
+        for (const line of viewLines(view, `/v1/workflows/runs/${view.run_id}`)) yield* Console.log(line)
+      }))
+).pipe(Command.withDescription("show one workflow run of the running node: its phases and where it is"))
+
+/** `workflow cancel <id>`. */
+export const workflowCancelCommand = Command.make("cancel", { config: configOption, operator: operatorOption, id: runIdArg }, (args) =>
+  onNode(args, (client) =>
+    Effect.flatMap(client.cancelRun(args.id), (view) => Console.log(`workflow run ${view.run_id} ${view.status} after ${view.moves} moves`)))
+).pipe(Command.withDescription("cancel a workflow run the running node drives"))
 
 /** `workflow`, with its subcommands. */
 export const workflowCommand = Command.make("workflow").pipe(
   Command.withDescription("multi-phase workflows driven by Orbiplex Arca"),
-  Command.withSubcommands([workflowRunCommand])
+  Command.withSubcommands([workflowRunCommand, workflowListCommand, workflowShowCommand, workflowCancelCommand])
 )

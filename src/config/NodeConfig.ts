@@ -11,6 +11,7 @@ import { TracingConfig } from "./TracingConfig.js"
 import { ProviderEntry } from "../provider/ProviderConfig.js"
 import { defaultPeer, PeerConfig, PeersConfig } from "./PeerConfig.js"
 import { defaultLogs, LogsConfig } from "./LogsConfig.js"
+import { SchedulesConfig } from "./ScheduleConfig.js"
 import { defaultStorage, StorageConfig } from "./StorageConfig.js"
 
 /** Log levels an operator may pick. */
@@ -41,6 +42,7 @@ export class NodeConfig extends Schema.Class<NodeConfig>("NodeConfig")({
   peers: Schema.optionalWith(PeersConfig, { default: () => [] }),
   logs: Schema.optionalWith(LogsConfig, { default: () => defaultLogs }),
   tracing: Schema.optionalWith(TracingConfig, { default: () => TracingConfig.make({}) }),
+  schedules: Schema.optionalWith(SchedulesConfig, { default: () => [] }),
   pipelines: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
   })

@@ -10,8 +10,13 @@ import * as Http from "node:http"
 import type { TraceStore } from "../middleware/TraceStore.js"
 import type { LifecycleLog } from "../supervisor/LifecycleLog.js"
 import type { Supervisor } from "../supervisor/Supervisor.js"
+import type { ScheduleEntry } from "../config/ScheduleConfig.js"
+import * as RunManager from "../workflow/RunManager.js"
+import * as ScheduleStore from "../workflow/ScheduleStore.js"
+import * as Schedules from "../workflow/Schedules.js"
 import { bodyGuard } from "./BodyGuard.js"
 import * as ConsoleRoutes from "./ConsoleRoutes.js"
+import * as OrderDesk from "./OrderDesk.js"
 import * as FactsHandlers from "./FactsHandlers.js"
 import * as LogsHandlers from "./LogsHandlers.js"
 import { hostGuard } from "./HostGuard.js"
@@ -22,7 +27,10 @@ import { OperatorHttpApi } from "./OperatorHttpApi.js"
 import * as OperatorToken from "./OperatorToken.js"
 import { originGuard } from "./OriginGuard.js"
 import * as TokenAuth from "./TokenAuth.js"
+import * as WorkGate from "./WorkGate.js"
 import * as TracesHandlers from "./TracesHandlers.js"
+import * as OrdersHandlers from "./OrdersHandlers.js"
+import * as WorkHandlers from "./WorkHandlers.js"
 
 /** How the operator API is served. */
 export interface OperatorSettings {
@@ -82,7 +90,15 @@ const routeNotFoundAsJson = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<
 /** The API with its handlers and the token check. */
 const apiLayer = (actionTimeout: Duration.DurationInput | undefined) =>
   HttpApiBuilder.api(OperatorHttpApi).pipe(
-    Layer.provide([ModulesHandlers.layer(actionTimeout), FactsHandlers.layer, TracesHandlers.layer, LogsHandlers.layer, TokenAuth.layer])
+    Layer.provide([
+      ModulesHandlers.layer(actionTimeout),
+      FactsHandlers.layer,
+      TracesHandlers.layer,
+      LogsHandlers.layer,
+      WorkHandlers.layer.pipe(Layer.provide([NodeFileSystem.layer, NodePath.layer])),
+      OrdersHandlers.layer,
+      TokenAuth.layer
+    ])
   )
 
 /** What serving needs: the bound socket, the token, and the services the API reads. */
@@ -147,9 +163,37 @@ export const withOperatorApi = <ROut, E, RIn, AOut, AE, ARIn>(
   const listen = config.operator?.listen
   if (listen === undefined) return above.pipe(Layer.provideMerge(node))
   const settings: OperatorSettings = config.actionTimeout === undefined ? { listen } : { listen, actionTimeout: config.actionTimeout }
-  const first = Layer.merge(
+  // The work gate is shared: the API reads it, the layers above open it once they are built.
+  const first = Layer.mergeAll(
     listenLayer(listen),
-    OperatorToken.layer(config.dataDir).pipe(Layer.provide([NodeFileSystem.layer, NodePath.layer]))
+    OperatorToken.layer(config.dataDir).pipe(Layer.provide([NodeFileSystem.layer, NodePath.layer])),
+    WorkGate.layer
   )
   return Layer.merge(above, serveLayer(settings)).pipe(Layer.provideMerge(node), Layer.provide(first))
+}
+
+/** What the work layers take from the node config. */
+export interface WorkConfig extends OperatorApiConfig {
+  /** The `schedules` section. */
+  readonly schedules: ReadonlyArray<ScheduleEntry>
+}
+
+/**
+ * `withOperatorApi` with the work API's services above the node: the RunManager (runs in the
+ * node's scope), the schedules, the order desk (the reference one over Procurement) and the
+ * idempotency keys, over `store` (the node's SQL store); the gate opens once they are built.
+ */
+export const withWorkApi = <ROut, E, RIn, AOut, AE, ARIn, SOut, SE, SRIn>(
+  config: WorkConfig,
+  node: Layer.Layer<ROut, E, RIn>,
+  above: Layer.Layer<AOut, AE, ARIn>,
+  store: Layer.Layer<SOut, SE, SRIn>
+) => {
+  const work = WorkGate.layerOpen.pipe(
+    Layer.provideMerge(Schedules.layer(config.schedules)),
+    Layer.provideMerge(Layer.mergeAll(RunManager.layer, OrderDesk.layer, ScheduleStore.layerSql)),
+    Layer.provideMerge(Layer.merge(above, store)),
+    Layer.provide([NodeFileSystem.layer, NodePath.layer])
+  )
+  return withOperatorApi(config, node, work)
 }

@@ -72,7 +72,15 @@ export const ROUTES: ReadonlyArray<string> = [
   "GET /v1/modules/:id",
   "POST /v1/modules/:id/start|stop|restart",
   "GET /v1/facts?module=<id>",
-  "GET /v1/traces?correlation_id=<id>&limit=<n>"
+  "GET /v1/traces?correlation_id=<id>&limit=<n>",
+  "POST /v1/hooks/:hook/run",
+  "POST /v1/pipelines/:name/run",
+  "GET|POST /v1/workflows/runs",
+  "GET /v1/workflows/runs/:id",
+  "POST /v1/workflows/runs/:id/cancel",
+  "GET /v1/schedules",
+  "GET|POST /v1/orders",
+  "POST /v1/orders/:id/accept|refuse"
 ]
 
 /** The errors guards answer with before a request reaches the API. */

@@ -10,6 +10,8 @@ import { Forbidden, MalformedJson, PayloadTooLarge, NoSuchRoute, UnsupportedMedi
 import { TokenAuth } from "./TokenAuth.js"
 import { TracesApi } from "./TracesApi.js"
 import { LogsGroup } from "../logs/LogsApi.js"
+import { OrdersApi } from "./OrdersApi.js"
+import { WorkApi } from "./WorkApi.js"
 
 /** The whole operator API. The guards' errors are listed so clients decode them too. */
 export class OperatorHttpApi extends HttpApi.make("operator")
@@ -17,6 +19,8 @@ export class OperatorHttpApi extends HttpApi.make("operator")
   .add(FactsApi)
   .add(TracesApi)
   .add(LogsGroup)
+  .add(WorkApi)
+  .add(OrdersApi)
   .addError(Forbidden)
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)
