@@ -110,8 +110,8 @@ export const logsHandler = (args: LogsArgs) =>
         args,
         params,
         unreachable
-          ? `no node answers at ${base} (${error._tag === "TimeoutException" ? "timed out" : error.message})`
-          : `the node at ${base} serves no logs API (${error.message})`
+          ? `no node answers at ${base.replace(/^https?:\/\//, "")} (${error._tag === "TimeoutException" ? "timed out" : error.message})`
+          : `the node at ${base.replace(/^https?:\/\//, "")} serves no logs API (${error.message})`
       )
     }
     if (args.follow) return yield* fromNode(args, params, base, token)

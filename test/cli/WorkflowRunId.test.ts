@@ -10,13 +10,25 @@ import { tempDir, writeFile } from "../support/TempFiles.js"
 
 const silent = { out: () => Effect.void, err: () => Effect.void }
 
+/** A minimal stored run record (orbiplex-workflow-run.v1). */
+const storedRun = (runId: string) => ({
+  schema_version: "orbiplex-workflow-run.v1",
+  run_id: runId,
+  workflow_id: "morning-briefing",
+  template: {},
+  params: {},
+  state: {},
+  host: { executor_id: "arca", status: "suspended", created_at_ms: 0, updated_at_ms: 0, moves: 0, last_intents: [], outcomes: {}, pending_events: [] }
+})
+
 describe("orbiplex workflow run --run-id", () => {
   it.scopedLive("an unknown id is an error listing the stored runs, and nothing starts", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = writeFile(dir, "node.json", { node: { data_dir: "./data", log_level: "none" }, modules: [] })
-      writeFile(dir, "data/workflows/briefing-0330.json", {})
-      writeFile(dir, "data/workflows/briefing-0331.json", {})
+      // Runs an older node kept as JSON files: the store imports them when it is first opened.
+      writeFile(dir, "data/workflows/briefing-0330.json", storedRun("briefing-0330"))
+      writeFile(dir, "data/workflows/briefing-0331.json", storedRun("briefing-0331"))
       const result = yield* Effect.either(workflowRunHandler({
         template: "morning-briefing",
         config: Option.some(file),

@@ -113,7 +113,7 @@ forEachDialect("a SIGKILLed node resumes its workflow from the store", (dialect)
 
       // Life 1: `orbiplex workflow run`, killed once the illustration phase has started.
       const first = yield* spawnNode(
-        ["workflow", "run", template, "--config", config, "--run-id", RUN_ID, "--params", "{\"date\": \"2026-03-30\"}"],
+        ["workflow", "run", template, "--config", config, "--new-run-id", RUN_ID, "--params", "{\"date\": \"2026-03-30\"}"],
         place.env
       )
       first.stderr?.resume()

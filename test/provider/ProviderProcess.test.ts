@@ -31,7 +31,7 @@ describe("supervised providers", () => {
       const answer = yield* node.client.call("Echo", { text: "hi" })
       expect(answer.value).toMatchObject({ text: "hi", attempt: 1 })
       const facts = (yield* node.log.history("Echo")).map((f) => `${f.from}>${f.to}:${f.cause}`)
-      expect(facts).toEqual(["configured>starting:start", "starting>ready:ready"])
+      expect(facts).toEqual(["configured>starting:start", "starting>starting:listening", "starting>ready:ready"])
       const health = yield* node.registry.health("Echo")
       expect(health[0]).toMatchObject({ outcome: "healthy", supervised: true, state: "ready" })
       expect(health[0]?.url).toBe(`${status?.origin}/health`)
@@ -124,10 +124,12 @@ describe("supervised providers", () => {
       const log = Context.get(context, LifecycleLog.LifecycleLog)
       expect((yield* log.history("Echo")).map((f) => `${f.from}>${f.to}:${f.cause}`)).toEqual([
         "configured>starting:start",
+        "starting>starting:listening",
         "starting>ready:ready",
         "ready>stopping:stop",
         "stopping>stopped:stop",
         "stopped>starting:start",
+        "starting>starting:listening",
         "starting>ready:ready"
       ])
       yield* supervisor.stop("Echo")
