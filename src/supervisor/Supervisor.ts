@@ -15,6 +15,7 @@ import { makeLifetime, makeSlot, type Slot } from "./Lifetime.js"
 import { LifecycleLog } from "./LifecycleLog.js"
 import { type MemberSpec, moduleMember, type Run } from "./Member.js"
 import type { HostIdentity, RunningModule } from "./ModuleLaunch.js"
+import { withUsage } from "./ProcessUsage.js"
 import { UnknownModule } from "./SupervisorError.js"
 
 /** What the supervisor is asked to run. */
@@ -90,18 +91,25 @@ export const make = Effect.gen(function*() {
       yield* Ref.update(order, (ids) => [...ids, member.id])
     })
 
+  // A member is addressed by its id; its module_id or component_id is accepted too when one member has it.
   const slotOf = (executorId: string) =>
     Effect.flatMap(Ref.get(order), (known) => {
-      const slot = slots.get(executorId)
+      const slot = slots.get(executorId) ?? aliasOf(executorId)
       return slot === undefined ? Effect.fail(new UnknownModule({ executor_id: executorId, known })) : Effect.succeed(slot)
     })
+  const aliasOf = (name: string) => {
+    const matches = [...slots.values()].filter((slot) => slot.member.module_id === name || slot.member.component_id === name)
+    return matches.length === 1 ? matches[0] : undefined
+  }
 
   // Operator actions on one member take its `ops` lock, so a restart is a stop then a start with
   // nothing in between, and a start never races a stop.
-  const startSlot = (slot: Slot) =>
+  const startSlot = (slot: Slot, asRestart = false) =>
     Effect.gen(function*() {
       if (yield* FiberMap.has(fibers, slot.member.id)) return
-      yield* transition(slot, "operator", "starting", "start", slot.member.startDetail)
+      // An operator's restart counts like the lifetime's own, so `restarts` tells every restart.
+      const restarts = asRestart ? { restarts: (yield* SubscriptionRef.get(slot.status)).restarts + 1 } : {}
+      yield* transition(slot, "operator", "starting", "start", slot.member.startDetail, restarts)
       yield* FiberMap.run(fibers, slot.member.id, lifetime(slot))
     })
 
@@ -125,7 +133,7 @@ export const make = Effect.gen(function*() {
 
   const start = (executorId: string) => withSlot(executorId, startSlot)
   const stop = (executorId: string) => withSlot(executorId, stopSlot)
-  const restart = (executorId: string) => withSlot(executorId, (slot) => Effect.zipRight(stopSlot(slot), startSlot(slot)))
+  const restart = (executorId: string) => withSlot(executorId, (slot) => Effect.zipRight(stopSlot(slot), startSlot(slot, true)))
 
   const awaitStatus = (executorId: string, predicate: (status: ModuleStatus) => boolean) =>
     Effect.flatMap(slotOf(executorId), (slot) =>
@@ -139,7 +147,7 @@ export const make = Effect.gen(function*() {
       ))
 
   const list = Effect.flatMap(Ref.get(order), (ids) =>
-    Effect.forEach(ids, (id) => Effect.flatMap(slotOf(id), (slot) => SubscriptionRef.get(slot.status)).pipe(Effect.orDie)))
+    Effect.forEach(ids, (id) => Effect.flatMap(slotOf(id), (slot) => SubscriptionRef.get(slot.status)).pipe(Effect.orDie, Effect.flatMap(withUsage))))
 
   const runOf = (executorId: string) => Effect.flatMap(slotOf(executorId), (slot) => Ref.get(slot.run))
 
@@ -169,7 +177,7 @@ export const make = Effect.gen(function*() {
     ids,
     entries: settings.modules,
     list,
-    inspect: (executorId) => Effect.flatMap(slotOf(executorId), (slot) => SubscriptionRef.get(slot.status)),
+    inspect: (executorId) => Effect.flatMap(slotOf(executorId), (slot) => Effect.flatMap(SubscriptionRef.get(slot.status), withUsage)),
     start,
     stop,
     restart,
