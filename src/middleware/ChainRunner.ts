@@ -4,6 +4,7 @@
  * (ExecutorTurn: envelopes, validation, intents, failure policy). `return`, `drop` and `reject` end
  * the chain; `defer` passes. Every run leaves its trace in the TraceStore.
  */
+import * as Metrics from "../metrics/Metrics.js"
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { JsonObject } from "../contract/Json.js"
@@ -114,6 +115,7 @@ export const make = Effect.gen(function*() {
       executors
     }
     yield* store.record(trace)
+    yield* Metrics.recordChain(trace)
     const result: ChainResult = {
       outcome,
       ...(reason === undefined ? {} : { reason }),

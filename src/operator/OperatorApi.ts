@@ -13,6 +13,7 @@ import type { Supervisor } from "../supervisor/Supervisor.js"
 import { bodyGuard } from "./BodyGuard.js"
 import * as FactsHandlers from "./FactsHandlers.js"
 import { hostGuard } from "./HostGuard.js"
+import * as MetricsHandlers from "./MetricsHandlers.js"
 import * as ModulesHandlers from "./ModulesHandlers.js"
 import { baseUrl, type ListenAddress, type OperatorConfig } from "./OperatorConfig.js"
 import { guardResponse, NoSuchRoute, ROUTES } from "./OperatorErrors.js"
@@ -80,7 +81,13 @@ const routeNotFoundAsJson = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<
 /** The API with its handlers and the token check. */
 const apiLayer = (actionTimeout: Duration.DurationInput | undefined) =>
   HttpApiBuilder.api(OperatorHttpApi).pipe(
-    Layer.provide([ModulesHandlers.layer(actionTimeout), FactsHandlers.layer, TracesHandlers.layer, TokenAuth.layer])
+    Layer.provide([
+      ModulesHandlers.layer(actionTimeout),
+      FactsHandlers.layer,
+      TracesHandlers.layer,
+      MetricsHandlers.layer,
+      TokenAuth.layer
+    ])
   )
 
 /** What serving needs: the bound socket, the token, and the services the API reads. */

@@ -5,6 +5,7 @@
  */
 import { HttpApi } from "@effect/platform"
 import { FactsApi } from "./FactsApi.js"
+import { MetricsApi } from "./MetricsApi.js"
 import { ModulesApi } from "./ModulesApi.js"
 import { Forbidden, MalformedJson, PayloadTooLarge, NoSuchRoute, UnsupportedMediaType } from "./OperatorErrors.js"
 import { TokenAuth } from "./TokenAuth.js"
@@ -15,6 +16,7 @@ export class OperatorHttpApi extends HttpApi.make("operator")
   .add(ModulesApi)
   .add(FactsApi)
   .add(TracesApi)
+  .add(MetricsApi)
   .addError(Forbidden)
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)

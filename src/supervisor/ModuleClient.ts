@@ -6,6 +6,7 @@
  * wait for a restarting module within the deadline. A call in flight when its module's process
  * exits is not sent again unless the caller says it may be: it fails with `ModuleCrashed`.
  */
+import * as Metrics from "../metrics/Metrics.js"
 import { Clock, Context, Duration, Effect, Either, Layer, Option, Ref, Schema, Stream } from "effect"
 import { MiddlewareDecision } from "../contract/Decision.js"
 import type { WorkflowEnvelope } from "../contract/Envelope.js"
@@ -275,7 +276,7 @@ export const make = Effect.gen(function*() {
             Effect.mapError((error) => (isRetry(error) ? error.error : error))
           )
         )
-      })
+      }).pipe(Metrics.trackInvoke(executorId, envelope.hook))
   })
 })
 
