@@ -8,6 +8,8 @@ import { Cause, Console, Effect } from "effect"
 import { hookCommand } from "./cli/HookCommand.js"
 import { pipelineCommand } from "./cli/PipelineCommand.js"
 import { providerCommand } from "./cli/ProviderCommand.js"
+import { reloadCommand } from "./cli/ReloadCommand.js"
+import { serviceCommand } from "./cli/ServiceCommand.js"
 import { startCommand } from "./cli/StartCommand.js"
 import { moduleCommand, statusCommand } from "./cli/StatusCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
@@ -17,7 +19,7 @@ import { HOST_VERSION } from "./node/OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, serviceCommand, reloadCommand])
 )
 
 /** The operator-facing text of a failure: its message (and the cause's, for platform errors that wrap one). */

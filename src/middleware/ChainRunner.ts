@@ -68,8 +68,8 @@ export const make = Effect.gen(function*() {
     client,
     intentHost: options.capabilities === undefined ? intentHost : restrictTo(intentHost, options.capabilities)
   })
-  const entries = supervisor.entries
-  const attached = (hook: string): ReadonlyArray<ModuleEntry> => entries.filter((entry) => entry.hooks.includes(hook))
+  // Read on every run: a reload changes the supervised entries.
+  const attached = (hook: string): ReadonlyArray<ModuleEntry> => supervisor.entries.filter((entry) => entry.hooks.includes(hook))
 
   const runHook = Effect.fn("ChainRunner.runHook")(function*(hookName: string, payload: JsonObject, options: RunOptions = {}) {
     const hook = yield* registry.get(hookName)

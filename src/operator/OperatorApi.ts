@@ -14,6 +14,7 @@ import { bodyGuard } from "./BodyGuard.js"
 import * as FactsHandlers from "./FactsHandlers.js"
 import { hostGuard } from "./HostGuard.js"
 import * as MetricsHandlers from "./MetricsHandlers.js"
+import * as ReloadHandlers from "./ReloadHandlers.js"
 import * as ModulesHandlers from "./ModulesHandlers.js"
 import { baseUrl, type ListenAddress, type OperatorConfig } from "./OperatorConfig.js"
 import { guardResponse, NoSuchRoute, ROUTES } from "./OperatorErrors.js"
@@ -86,6 +87,7 @@ const apiLayer = (actionTimeout: Duration.DurationInput | undefined) =>
       FactsHandlers.layer,
       TracesHandlers.layer,
       MetricsHandlers.layer,
+      ReloadHandlers.layer,
       TokenAuth.layer
     ])
   )

@@ -6,6 +6,7 @@
 import { HttpApi } from "@effect/platform"
 import { FactsApi } from "./FactsApi.js"
 import { MetricsApi } from "./MetricsApi.js"
+import { ReloadApi } from "./ReloadApi.js"
 import { ModulesApi } from "./ModulesApi.js"
 import { Forbidden, MalformedJson, PayloadTooLarge, NoSuchRoute, UnsupportedMediaType } from "./OperatorErrors.js"
 import { TokenAuth } from "./TokenAuth.js"
@@ -17,6 +18,7 @@ export class OperatorHttpApi extends HttpApi.make("operator")
   .add(FactsApi)
   .add(TracesApi)
   .add(MetricsApi)
+  .add(ReloadApi)
   .addError(Forbidden)
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)

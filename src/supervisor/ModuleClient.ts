@@ -119,6 +119,17 @@ export const make = Effect.gen(function*() {
     })
   }
 
+  // A reload adds and replaces entries: an executor unknown here, or with another entry, is made anew.
+  const executorOf = (executorId: string) =>
+    Effect.gen(function*() {
+      const known = executors.get(executorId)
+      const entry = supervisor.entries.find((candidate) => candidate.id === executorId)
+      if (entry === undefined || known?.entry === entry) return entry === undefined ? undefined : known
+      const made = { entry, inFlight: yield* Effect.makeSemaphore(entry.http.max_in_flight), policies: callPolicies<AttemptError>(entry) }
+      executors.set(executorId, made)
+      return made
+    })
+
   /** The serving instance, unless its process has already exited (the supervisor may not know yet). */
   const usable = (executorId: string): Effect.Effect<Option.Option<RunningModule>, UnknownModule> =>
     Effect.flatMap(supervisor.current(executorId), (current) =>
@@ -247,7 +258,7 @@ export const make = Effect.gen(function*() {
   return ModuleClient.of({
     invoke: (executorId, envelope, options = {}) =>
       Effect.gen(function*() {
-        const executor = executors.get(executorId)
+        const executor = yield* executorOf(executorId)
         if (executor === undefined) {
           return yield* new UnknownModule({ executor_id: executorId, known: supervisor.ids })
         }
