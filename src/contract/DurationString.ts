@@ -50,7 +50,7 @@ const decodeText = (text: string, ast: Schema.Schema.Any["ast"]) =>
  * shortest exact unit.
  */
 export const DurationMillis: Schema.Schema<number, string | number> = Schema.transformOrFail(
-  Schema.Union(Schema.String, Schema.NonNegativeInt),
+  Schema.Union(Schema.String, Schema.Number),
   Schema.NonNegative,
   {
     strict: true,
@@ -64,7 +64,7 @@ export const DurationMillis: Schema.Schema<number, string | number> = Schema.tra
  * to whole milliseconds; encodes back to the integer, so old configs read and write unchanged.
  */
 export const MillisField: Schema.Schema<number, string | number> = Schema.transformOrFail(
-  Schema.Union(Schema.NonNegativeInt, Schema.String),
+  Schema.Union(Schema.Number, Schema.String),
   Schema.NonNegativeInt,
   {
     strict: true,
@@ -80,7 +80,7 @@ export const PositiveMillisField: Schema.Schema<number, string | number> = Milli
 
 /** A `_sec` field: an integer number of seconds, or a duration string (`"1min"`) in whole seconds. */
 export const PositiveSecondsField: Schema.Schema<number, string | number> = Schema.transformOrFail(
-  Schema.Union(Schema.Int, Schema.String),
+  Schema.Union(Schema.Number, Schema.String),
   Schema.Int.pipe(Schema.positive()),
   {
     strict: true,
