@@ -75,8 +75,8 @@ export const statusCommand = Command.make(
 ).pipe(
   Command.withDescription(
     "print every member of a running node (id, kind, state, pid, port, uptime, restarts, last exit, CPU% since " +
-      "the process started, RSS) from its operator API; exit 0 when all serve, 3 when one is failed, stopped or " +
-      `starting, 1 when no node answers. The token is read from the config's data_dir/${TOKEN_FILE}, or from $${TOKEN_ENV}`
+      "the process started, RSS) from its operator API; exit 0 when all are ready, degraded or starting, 3 when one " +
+      `is failed, stopped or stopping, 1 when no node answers. The token is read from the config's data_dir/${TOKEN_FILE}, or from $${TOKEN_ENV}`
   )
 )
 

@@ -7,14 +7,22 @@ import type { ModuleStatus } from "../contract/ModuleStatus.js"
 
 const COLUMNS = ["ID", "KIND", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LAST EXIT", "CPU%", "RSS"] as const
 
-/** Every member serves (ready or degraded). */
-export const EXIT_ALL_SERVING = 0
-/** Some member is failed, stopped, or not yet (or no longer) serving. */
-export const EXIT_NOT_ALL_SERVING = 3
+/** Every member runs: ready, degraded, or on its way to ready. */
+export const EXIT_RUNNING = 0
+/** Some member is failed, stopped or stopping: it will not serve without an operator. */
+export const EXIT_NOT_RUNNING = 3
 
-/** 0 when every member the node runs is ready or degraded, else 3 (a node that does not answer is 1). */
+// LSB's "program is not running": the states a member does not leave by itself towards serving.
+const isDown = (status: ModuleStatus): boolean =>
+  !isServing(status.state) && status.state !== "starting"
+
+/**
+ * 0 when every member is ready, degraded or starting (a start in progress is running, as LSB and
+ * `systemctl status` count it), 3 when any is failed, stopped or stopping; a node that does not
+ * answer ends the command with 1.
+ */
 export const statusExitCode = (members: ReadonlyArray<ModuleStatus>): number =>
-  members.every((status) => isServing(status.state)) ? EXIT_ALL_SERVING : EXIT_NOT_ALL_SERVING
+  members.some(isDown) ? EXIT_NOT_RUNNING : EXIT_RUNNING
 
 /** `1d2h`, `3h4m`, `5m6s`, `7s`: the two largest units of a duration. */
 export const formatUptime = (millis: number): string => {

@@ -58,9 +58,9 @@ describe("status table", () => {
     expect(formatStatusTable([])).toEqual(["no modules configured"])
   })
 
-  it("exits 0 when every member serves and 3 when one is failed, stopped or starting", () => {
-    expect(statusExitCode([status(), status({ state: "degraded" })])).toBe(0)
-    for (const state of ["failed", "stopped", "starting"] as const) {
+  it("exits 0 when every member is ready, degraded or starting, and 3 when one is failed, stopped or stopping", () => {
+    expect(statusExitCode([status(), status({ state: "degraded" }), status({ state: "starting" })])).toBe(0)
+    for (const state of ["failed", "stopped", "stopping"] as const) {
       expect(statusExitCode([status(), status({ state })])).toBe(3)
     }
   })
