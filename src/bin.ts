@@ -13,6 +13,8 @@ import { pipelineCommand } from "./cli/PipelineCommand.js"
 import { orderCommand } from "./cli/OrderCommand.js"
 import { providerCommand } from "./cli/ProviderCommand.js"
 import { scheduleCommand } from "./cli/ScheduleCommand.js"
+import { reloadCommand } from "./cli/ReloadCommand.js"
+import { serviceCommand } from "./cli/ServiceCommand.js"
 import { startCommand } from "./cli/StartCommand.js"
 import { moduleCommand, statusCommand } from "./cli/StatusCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
@@ -22,7 +24,7 @@ import { HOST_VERSION } from "./node/OrbiplexNode.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, logsCommand, ledgerCommand, consoleCommand, orderCommand, scheduleCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, logsCommand, ledgerCommand, consoleCommand, orderCommand, scheduleCommand, serviceCommand, reloadCommand])
 )
 
 /** The operator-facing text of a failure: its message (and the cause's, for platform errors that wrap one). */

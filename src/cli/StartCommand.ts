@@ -5,14 +5,16 @@
  * start; the command waits for the modules only to log its summary.
  */
 import { Command } from "@effect/cli"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Runtime } from "effect"
 import { enabledModules } from "../config/NodeConfig.js"
 import type { ModuleStatus } from "../contract/ModuleStatus.js"
 import * as NodeLogging from "../logs/NodeLogging.js"
 import * as NodeRoot from "../node/NodeRoot.js"
 import * as OperatorApi from "../operator/OperatorApi.js"
 import { isServing, Supervisor } from "../supervisor/Supervisor.js"
+import * as Reload from "../operator/Reload.js"
 import { checkConfig } from "./ConfigCheck.js"
+import { configSource, describeReport } from "./ReloadCommand.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 import * as Tracing from "../tracing/Tracing.js"
 
@@ -25,6 +27,27 @@ export const summaryLine = (nodeId: string, statuses: ReadonlyArray<ModuleStatus
       ? ""
       : `; not serving: ${others.map((status) => `${status.executor_id} ${status.state}${status.last_error === undefined ? "" : ` (${status.last_error})`}`).join("; ")}`)
 }
+
+/**
+ * Lets `orbiplex reload` (through the operator API) and SIGHUP reload `file` into `supervisor`, for
+ * as long as the caller's scope lasts.
+ */
+const installReload = (supervisor: Supervisor["Type"], file: string) =>
+  Effect.gen(function*() {
+    const port = yield* Reload.ReloadPort
+    yield* port.install(supervisor, yield* configSource(file))
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const onHangup = () => {
+      runFork(Effect.flatMap(port.reload, (report) =>
+        report.outcome === "applied"
+          ? Effect.forEach(describeReport(report), (line) => Effect.logInfo(line), { discard: true })
+          : Effect.logWarning(`SIGHUP: ${report.file} not reloaded (${report.outcome}); nothing changed: ${report.problems.join("; ")}`)))
+    }
+    yield* Effect.acquireRelease(
+      Effect.sync(() => process.on("SIGHUP", onHangup)),
+      () => Effect.sync(() => process.off("SIGHUP", onHangup))
+    )
+  })
 
 /** The start command. */
 export const startCommand = Command.make("start", { config: configOption }, ({ config }) =>
@@ -49,9 +72,10 @@ export const startCommand = Command.make("start", { config: configOption }, ({ c
     return yield* Effect.scoped(
       Effect.gen(function*() {
         const context = yield* Layer.build(served)
+        yield* installReload(Context.get(context, Supervisor), file)
         const statuses = yield* Context.get(context, Supervisor).awaitSettled
         yield* Effect.logInfo(summaryLine(nodeConfig.node.id, statuses))
         return yield* Effect.never
       })
-    ).pipe(Effect.provide(NodeLogging.layerNode(nodeConfig)), Effect.provide(Tracing.layer(nodeConfig.tracing)))
+    ).pipe(Effect.provide(Reload.layer), Effect.provide(NodeLogging.layerNode(nodeConfig)), Effect.provide(Tracing.layer(nodeConfig.tracing)))
   })).pipe(Command.withDescription("run the node: supervise the configured modules until interrupted"))

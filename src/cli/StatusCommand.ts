@@ -5,13 +5,16 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Config, Console, Effect, Option } from "effect"
-import type { ModuleStatus } from "../contract/ModuleStatus.js"
+import { Config, Console, Effect, Option, Schema } from "effect"
+import { ModuleStatus } from "../contract/ModuleStatus.js"
 import { makeOperatorClient } from "../operator/OperatorClient.js"
 import { DEFAULT_OPERATOR_ADDRESS } from "../operator/OperatorConfig.js"
 import { TOKEN_ENV, TOKEN_FILE } from "../operator/OperatorToken.js"
 import { configOption } from "./ConfigFile.js"
 import { resolveTarget } from "./OperatorTarget.js"
+import { formatStatusTable, statusExitCode } from "./StatusTable.js"
+
+export { formatStatusTable, statusExitCode } from "./StatusTable.js"
 
 /** `--operator host:port`, falling back to `ORBIPLEX_OPERATOR`, then the config's `operator.listen`, then 127.0.0.1:7070. */
 export const operatorOption = Options.text("operator").pipe(
@@ -32,48 +35,48 @@ export interface TargetArgs {
 const optionOf = (value: Option.Option<string> | string | undefined): Option.Option<string> =>
   value === undefined ? Option.none() : typeof value === "string" ? Option.some(value) : value
 
-const COLUMNS = ["ID", "STATE", "PID", "VERSION", "RESTARTS", "SINCE"] as const
-
-/** The status table, one row per module, columns padded to their widest cell. */
-export const formatStatusTable = (modules: ReadonlyArray<ModuleStatus>): ReadonlyArray<string> => {
-  if (modules.length === 0) return ["no modules configured"]
-  const rows = modules.map((status) => [
-    status.executor_id,
-    status.state,
-    status.pid === undefined ? "-" : String(status.pid),
-    status.module_version ?? "-",
-    String(status.restarts),
-    status.since
-  ])
-  const table: ReadonlyArray<ReadonlyArray<string>> = [COLUMNS, ...rows]
-  const widths = COLUMNS.map((_, column) => Math.max(...table.map((row) => (row[column] ?? "").length)))
-  const lines = table.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd())
-  // A failed module's last error is what the operator needs next; it goes under the table.
-  const errors = modules.flatMap((status) =>
-    status.state === "failed" && status.last_error !== undefined ? [`${status.executor_id}: ${status.last_error}`] : []
-  )
-  return errors.length === 0 ? lines : [...lines, "", ...errors]
-}
-
 const clientFor = (args: TargetArgs) =>
   Effect.flatMap(
     resolveTarget({ operator: optionOf(args.operator), config: optionOf(args.config) }),
     (target) => makeOperatorClient(target.url, target.token)
   )
 
-/** Prints the module table of the node at `operator`. */
-export const statusHandler = (args: TargetArgs) =>
+/**
+ * Prints the member table (or, with `json`, the statuses as JSON) of the node at `operator`, and
+ * answers the exit code the command ends with (`statusExitCode`).
+ */
+export const statusHandler = (args: TargetArgs & { readonly json?: boolean }) =>
   Effect.gen(function*() {
     const client = yield* clientFor(args)
-    const modules = yield* client.list
-    for (const line of formatStatusTable(modules)) yield* Console.log(line)
+    const members = yield* client.list
+    if (args.json === true) {
+      yield* Console.log(JSON.stringify({ members: members.map((status) => encodeStatus(status)) }, null, 2))
+    } else {
+      for (const line of formatStatusTable(members)) yield* Console.log(line)
+    }
+    return statusExitCode(members)
   }).pipe(Effect.provide(NodeHttpClient.layerUndici))
 
+const encodeStatus = Schema.encodeSync(ModuleStatus)
+
+const jsonOption = Options.boolean("json").pipe(Options.withDescription("print the statuses as JSON instead of a table"))
+
 /** `orbiplex status`. */
-export const statusCommand = Command.make("status", { operator: operatorOption, config: configOption }, statusHandler).pipe(
+export const statusCommand = Command.make(
+  "status",
+  { operator: operatorOption, config: configOption, json: jsonOption },
+  (args) =>
+    Effect.flatMap(statusHandler(args), (code) =>
+      // runMain ends a succeeding program with the process's own exit code: 3 tells a script that
+      // the node answers but is not whole, 1 (a failure) that no node answers.
+      Effect.sync(() => {
+        process.exitCode = code
+      }))
+).pipe(
   Command.withDescription(
-    "print every module of a running node (id, state, pid, version, restarts, since) from its operator API; " +
-      `the token is read from the config's data_dir/${TOKEN_FILE}, or from $${TOKEN_ENV}`
+    "print every member of a running node (id, kind, state, pid, port, uptime, restarts, last exit, CPU% since " +
+      "the process started, RSS) from its operator API; exit 0 when all are ready, degraded or starting, 3 when one " +
+      `is failed, stopped or stopping, 1 when no node answers. The token is read from the config's data_dir/${TOKEN_FILE}, or from $${TOKEN_ENV}`
   )
 )
 

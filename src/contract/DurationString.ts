@@ -34,27 +34,66 @@ export const formatMillis = (millis: number): string =>
     ? `${millis / 1_000}s`
     : `${millis}ms`
 
-/** A duration string decoded to a number of milliseconds; encodes back to the shortest exact unit. */
-export const DurationMillis: Schema.Schema<number, string> = Schema.transformOrFail(
-  Schema.String,
+const notADuration = (text: string) =>
+  `"${text}" is not a duration: write a number and a unit, for example "250ms", "2s", "5min" or "1h", ` +
+  `or an integer number of milliseconds`
+
+const decodeText = (text: string, ast: Schema.Schema.Any["ast"]) =>
+  Option.match(parseMillis(text), {
+    onNone: () => ParseResult.fail(new ParseResult.Type(ast, text, notADuration(text))),
+    onSome: ParseResult.succeed
+  })
+
+/**
+ * A duration decoded to a number of milliseconds: a string with a unit (`"2s"`) or an integer number
+ * of milliseconds (`2000`) alike, so every duration of the config reads one way; encodes back to the
+ * shortest exact unit.
+ */
+export const DurationMillis: Schema.Schema<number, string | number> = Schema.transformOrFail(
+  Schema.Union(Schema.String, Schema.Number),
   Schema.NonNegative,
   {
     strict: true,
-    decode: (text, _, ast) =>
-      Option.match(parseMillis(text), {
-        onNone: () =>
-          ParseResult.fail(
-            new ParseResult.Type(
-              ast,
-              text,
-              `"${text}" is not a duration: write a number and a unit, for example "250ms", "2s", "5min" or "1h"`
-            )
-          ),
-        onSome: ParseResult.succeed
-      }),
+    decode: (input, _, ast) => typeof input === "number" ? ParseResult.succeed(input) : decodeText(input, ast),
     encode: (millis) => ParseResult.succeed(formatMillis(millis))
   }
-).annotations({ identifier: "Duration", description: "a duration such as \"250ms\", \"2s\" or \"5min\"" })
+).annotations({ identifier: "Duration", description: "a duration such as \"250ms\", \"2s\" or \"5min\", or milliseconds" })
+
+/**
+ * A `_ms` field: an integer number of milliseconds as before, or a duration string (`"3s"`), decoded
+ * to whole milliseconds; encodes back to the integer, so old configs read and write unchanged.
+ */
+export const MillisField: Schema.Schema<number, string | number> = Schema.transformOrFail(
+  Schema.Union(Schema.Number, Schema.String),
+  Schema.NonNegativeInt,
+  {
+    strict: true,
+    decode: (input, _, ast) => typeof input === "number" ? ParseResult.succeed(input) : decodeText(input, ast),
+    encode: ParseResult.succeed
+  }
+).annotations({ identifier: "Milliseconds", description: "milliseconds (an integer) or a duration such as \"3s\"" })
+
+/** A `_ms` field that must be longer than zero. */
+export const PositiveMillisField: Schema.Schema<number, string | number> = MillisField.pipe(
+  Schema.filter((millis) => millis > 0 || "must be longer than 0ms")
+)
+
+/** A `_sec` field: an integer number of seconds, or a duration string (`"1min"`) in whole seconds. */
+export const PositiveSecondsField: Schema.Schema<number, string | number> = Schema.transformOrFail(
+  Schema.Union(Schema.Number, Schema.String),
+  Schema.Int.pipe(Schema.positive()),
+  {
+    strict: true,
+    decode: (input, _, ast) =>
+      typeof input === "number"
+        ? ParseResult.succeed(input)
+        : ParseResult.flatMap(decodeText(input, ast), (millis) =>
+          millis % 1_000 === 0
+            ? ParseResult.succeed(millis / 1_000)
+            : ParseResult.fail(new ParseResult.Type(ast, input, `"${input}" is not a whole number of seconds`))),
+    encode: ParseResult.succeed
+  }
+).annotations({ identifier: "Seconds", description: "seconds (an integer) or a duration such as \"1min\"" })
 
 /** Converts decoded milliseconds to an Effect `Duration`. */
 export const toDuration = (millis: number): Duration.Duration => Duration.millis(millis)

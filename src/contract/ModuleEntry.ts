@@ -3,6 +3,7 @@
  * default of §1.1 applied on decode.
  */
 import { Schema } from "effect"
+import { MillisField, PositiveMillisField, PositiveSecondsField } from "./DurationString.js"
 import { JsonObject } from "./Json.js"
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
@@ -66,38 +67,38 @@ export class HttpSettings extends Schema.Class<HttpSettings>("HttpSettings")({
   health_path: Schema.optionalWith(UrlPath, { default: () => "/healthz" }),
   init_path: Schema.optionalWith(UrlPath, { default: () => "/v1/middleware/init" }),
   invoke_path: Schema.optionalWith(UrlPath, { default: () => "/v1/middleware/invoke" }),
-  startup_timeout_ms: Schema.optionalWith(PositiveInt, { default: () => 15_000 }),
-  request_timeout_ms: Schema.optionalWith(PositiveInt, { default: () => 5_000 }),
+  startup_timeout_ms: Schema.optionalWith(PositiveMillisField, { default: () => 15_000 }),
+  request_timeout_ms: Schema.optionalWith(PositiveMillisField, { default: () => 5_000 }),
   max_response_bytes: Schema.optionalWith(PositiveInt, { default: () => 65_536 }),
   max_in_flight: Schema.optionalWith(PositiveInt, { default: () => 32 })
 }) {}
 
 /** Delays between restarts. */
 export class Backoff extends Schema.Class<Backoff>("Backoff")({
-  initial_ms: Schema.optionalWith(NonNegativeInt, { default: () => 100 }),
-  max_ms: Schema.optionalWith(NonNegativeInt, { default: () => 5_000 }),
+  initial_ms: Schema.optionalWith(MillisField, { default: () => 100 }),
+  max_ms: Schema.optionalWith(MillisField, { default: () => 5_000 }),
   factor: Schema.optionalWith(Schema.Number.pipe(Schema.greaterThanOrEqualTo(1)), { default: () => 2 }),
   jitter: Schema.optionalWith(Schema.Boolean, { default: () => true }),
-  reset_after_ms: Schema.optionalWith(NonNegativeInt, { default: () => 30_000 })
+  reset_after_ms: Schema.optionalWith(MillisField, { default: () => 30_000 })
 }) {}
 
 /** When and how often a crashed module is started again. */
 export class RestartPolicy extends Schema.Class<RestartPolicy>("RestartPolicy")({
   mode: Schema.optionalWith(Schema.Literal("never", "on_failure"), { default: () => "on_failure" as const }),
   max_restarts: Schema.optionalWith(NonNegativeInt, { default: () => 3 }),
-  window_sec: Schema.optionalWith(PositiveInt, { default: () => 60 }),
+  window_sec: Schema.optionalWith(PositiveSecondsField, { default: () => 60 }),
   backoff: Schema.optionalWith(Backoff, { default: () => Backoff.make({}) })
 }) {}
 
 /** Periodic health checks: failures mark the module degraded; the threshold restarts it. */
 export class HealthSettings extends Schema.Class<HealthSettings>("HealthSettings")({
-  interval_ms: Schema.optionalWith(PositiveInt, { default: () => 5_000 }),
+  interval_ms: Schema.optionalWith(PositiveMillisField, { default: () => 5_000 }),
   failure_threshold: Schema.optionalWith(PositiveInt, { default: () => 3 })
 }) {}
 
 /** Bounded teardown: SIGTERM, `grace_ms`, SIGKILL. */
 export class StopSettings extends Schema.Class<StopSettings>("StopSettings")({
-  grace_ms: Schema.optionalWith(NonNegativeInt, { default: () => 3_000 })
+  grace_ms: Schema.optionalWith(MillisField, { default: () => 3_000 })
 }) {}
 
 /** One supervised module as the node config declares it, defaults applied. */

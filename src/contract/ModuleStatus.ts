@@ -9,6 +9,13 @@ export const ModuleKind = Schema.Literal("module", "provider")
 /** A member kind. */
 export type ModuleKind = typeof ModuleKind.Type
 
+/** How a member's last process ended: its exit code or the signal that killed it, and when. */
+export class LastExit extends Schema.Class<LastExit>("LastExit")({
+  code: Schema.optional(Schema.Int),
+  signal: Schema.optional(Schema.String),
+  at: Schema.String
+}) {}
+
 /** A supervised member's current state and identity. */
 export class ModuleStatus extends Schema.Class<ModuleStatus>("ModuleStatus")({
   executor_id: Schema.String,
@@ -27,5 +34,14 @@ export class ModuleStatus extends Schema.Class<ModuleStatus>("ModuleStatus")({
   grants: Schema.Array(Schema.String),
   restarts: Schema.NonNegativeInt,
   health_failures: Schema.NonNegativeInt,
-  last_error: Schema.optional(Schema.String)
+  last_error: Schema.optional(Schema.String),
+  /** When the current run became ready (uptime counts from here). */
+  ready_at: Schema.optional(Schema.String),
+  /** Milliseconds since `ready_at`, when the status was read. */
+  uptime_ms: Schema.optional(Schema.NonNegativeInt),
+  last_exit: Schema.optional(LastExit),
+  /** CPU time of the process over its wall time since it started, in percent of one core. */
+  cpu_percent: Schema.optional(Schema.NonNegative),
+  /** Resident set size of the process, in bytes. */
+  rss_bytes: Schema.optional(Schema.NonNegativeInt)
 }) {}

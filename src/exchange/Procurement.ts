@@ -9,6 +9,7 @@
  * executor failure). A chain that could not run (provider down, timeout, invalid decision) fails
  * the intent instead.
  */
+import * as Metrics from "../metrics/Metrics.js"
 import { randomUUID } from "node:crypto"
 import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { isJsonObject, Json, JsonObject } from "../contract/Json.js"
@@ -356,10 +357,10 @@ export const make = (procurementOptions: ProcurementOptions = { acceptance: "aut
     }).pipe(Effect.ensuring(dequeue(offer.executor_id)))
   }, (effect, order) =>
     Effect.tap(effect, (outcome) =>
-      Effect.logDebug(
+      Effect.zipLeft(Metrics.recordOrder(outcome.outcome), Effect.logDebug(
         `order ${outcome.order_id} ${order.provider_id} ${order.service_type} ${order.price} ${order.currency}: ${outcome.outcome}` +
           (outcome.outcome === "rejected" ? ` (${outcome.reason}: ${outcome.message})` : "")
-      )))
+      ))))
 
   return Procurement.of({
     order: place,

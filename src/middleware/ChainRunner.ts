@@ -4,6 +4,7 @@
  * (ExecutorTurn: envelopes, validation, intents, failure policy). `return`, `drop` and `reject` end
  * the chain; `defer` passes. Every run leaves its trace in the TraceStore.
  */
+import * as Metrics from "../metrics/Metrics.js"
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { JsonObject } from "../contract/Json.js"
@@ -67,8 +68,8 @@ export const make = Effect.gen(function*() {
     client,
     intentHost: options.capabilities === undefined ? intentHost : restrictTo(intentHost, options.capabilities)
   })
-  const entries = supervisor.entries
-  const attached = (hook: string): ReadonlyArray<ModuleEntry> => entries.filter((entry) => entry.hooks.includes(hook))
+  // Read on every run: a reload changes the supervised entries.
+  const attached = (hook: string): ReadonlyArray<ModuleEntry> => supervisor.entries.filter((entry) => entry.hooks.includes(hook))
 
   const runHook = Effect.fn("ChainRunner.runHook")(function*(hookName: string, payload: JsonObject, options: RunOptions = {}) {
     const hook = yield* registry.get(hookName)
@@ -114,6 +115,7 @@ export const make = Effect.gen(function*() {
       executors
     }
     yield* store.record(trace)
+    yield* Metrics.recordChain(trace)
     const result: ChainResult = {
       outcome,
       ...(reason === undefined ? {} : { reason }),

@@ -20,6 +20,8 @@ import * as OrderDesk from "./OrderDesk.js"
 import * as FactsHandlers from "./FactsHandlers.js"
 import * as LogsHandlers from "./LogsHandlers.js"
 import { hostGuard } from "./HostGuard.js"
+import * as MetricsHandlers from "./MetricsHandlers.js"
+import * as ReloadHandlers from "./ReloadHandlers.js"
 import * as ModulesHandlers from "./ModulesHandlers.js"
 import { baseUrl, type ListenAddress, type OperatorConfig } from "./OperatorConfig.js"
 import { guardResponse, NoSuchRoute, ROUTES } from "./OperatorErrors.js"
@@ -97,6 +99,8 @@ const apiLayer = (actionTimeout: Duration.DurationInput | undefined) =>
       LogsHandlers.layer,
       WorkHandlers.layer.pipe(Layer.provide([NodeFileSystem.layer, NodePath.layer])),
       OrdersHandlers.layer,
+      MetricsHandlers.layer,
+      ReloadHandlers.layer,
       TokenAuth.layer
     ])
   )

@@ -128,6 +128,8 @@ export const makeOperatorClient = (base: string, token: Redacted.Redacted<string
       /** Lifecycle facts, optionally of one module. */
       facts: (id?: string) =>
         client.facts.list({ urlParams: id === undefined ? {} : { module: id } }).pipe(bounded("/v1/facts", read)),
+      /** Reads the node's config file again and applies what changed (or says why not). */
+      reload: client.reload.reload().pipe(bounded("/v1/reload", action)),
       /** Chain traces of one correlation id. */
       traces: (correlationId: string) =>
         client.traces.list({ urlParams: { correlation_id: correlationId } }).pipe(bounded("/v1/traces", read))

@@ -5,6 +5,8 @@
  */
 import { HttpApi } from "@effect/platform"
 import { FactsApi } from "./FactsApi.js"
+import { MetricsApi } from "./MetricsApi.js"
+import { ReloadApi } from "./ReloadApi.js"
 import { ModulesApi } from "./ModulesApi.js"
 import { Forbidden, MalformedJson, PayloadTooLarge, NoSuchRoute, UnsupportedMediaType } from "./OperatorErrors.js"
 import { TokenAuth } from "./TokenAuth.js"
@@ -21,6 +23,8 @@ export class OperatorHttpApi extends HttpApi.make("operator")
   .add(LogsGroup)
   .add(WorkApi)
   .add(OrdersApi)
+  .add(MetricsApi)
+  .add(ReloadApi)
   .addError(Forbidden)
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)

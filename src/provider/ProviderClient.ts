@@ -6,6 +6,7 @@
  * typed error that keeps the provider's own code and message. Every call runs under the call
  * options (`CallPolicies`): the provider's defaults, then the caller's `with`, always with a timeout.
  */
+import * as Metrics from "../metrics/Metrics.js"
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Either, Layer, Option, Schema, Tracer } from "effect"
 import { ErrorBody } from "../contract/ErrorBody.js"
@@ -224,7 +225,8 @@ export const make = Effect.gen(function*() {
 
   const run = (name: string, input: unknown, callOptions: CallOptions, onAttempt?: Effect.Effect<void>) =>
     Effect.flatMap(registry.get(name), (provider) =>
-      Effect.flatMap(validate(provider, input), (valid) => policies.run(request(provider, valid, callOptions, onAttempt))))
+      Effect.flatMap(validate(provider, input), (valid) =>
+        policies.run(request(provider, valid, callOptions, onAttempt)).pipe(Metrics.trackProviderCall(name))))
 
   return ProviderClient.of({
     options,

@@ -4,6 +4,7 @@
  * open again when a probe fails. The transitions are pure functions over a state value, so they can be
  * tested and shown to operators as they are.
  */
+import * as Metrics from "../metrics/Metrics.js"
 import { Cause, Clock, Data, Effect, Exit, Option, Ref } from "effect"
 import type { CircuitBreakerOptions } from "./CallOptions.js"
 import { CircuitOpen } from "./ResilienceErrors.js"
@@ -147,7 +148,9 @@ export const makeCircuitBreaker = (module: string): Effect.Effect<CircuitBreaker
                     onSome: classify,
                     onNone: () => Cause.isInterruptedOnly(exit.cause) ? "cancelled" : "failure"
                   })
-                return Ref.update(ref, (state) => record(state, admission, outcome, end, options))
+                return Ref.updateAndGet(ref, (state) => record(state, admission, outcome, end, options)).pipe(
+                  Effect.flatMap((state) => Metrics.recordBreaker(module, state._tag))
+                )
               })
             )
           )

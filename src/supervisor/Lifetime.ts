@@ -6,7 +6,7 @@
  */
 import { Cause, Clock, DateTime, Duration, Effect, FiberRef, Option, Ref, Schedule, SubscriptionRef } from "effect"
 import { type FactCause, LifecycleFact, type ModuleState } from "../contract/LifecycleFact.js"
-import { ModuleStatus } from "../contract/ModuleStatus.js"
+import { LastExit, ModuleStatus } from "../contract/ModuleStatus.js"
 import { describeExit, type ExitInfo } from "./ChildProcess.js"
 import type { Launcher } from "./Launcher.js"
 import type { LifecycleLog } from "./LifecycleLog.js"
@@ -30,6 +30,8 @@ export interface RunEnd extends Crash {
   readonly detail: string
   /** The process's exit, when it ended by exiting. */
   readonly exit?: ExitInfo
+  /** When it ended (ISO). */
+  readonly exitedAt?: string
 }
 
 /** A status patch. */
@@ -68,6 +70,16 @@ export const makeSlot = (member: MemberSpec): Effect.Effect<Slot> =>
     }
   })
 
+// The status's record of how the run's process ended, when it ended by exiting.
+const lastExitPatch = (end: RunEnd): StatusPatch =>
+  end.exit === undefined ? {} : {
+    last_exit: new LastExit({
+      ...(end.exit.code === null ? {} : { code: end.exit.code }),
+      ...(end.exit.signal === null ? {} : { signal: end.exit.signal }),
+      at: end.exitedAt ?? ""
+    })
+  }
+
 /** The lifetime operations over one fact log and one launcher. */
 export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type"]) => {
   /** Moves `slot` to `to` and publishes the fact; a lifetime's request is dropped once a stop began. */
@@ -84,7 +96,7 @@ export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type
       if (actor === "lifetime" && (before.state === "stopping" || before.state === "stopped")) return false
       const at = yield* nowIso
       // A pid and port describe a live process: they go when the member leaves it behind.
-      const { pid: _pid, port: _port, ...withoutProcess } = before
+      const { pid: _pid, port: _port, ready_at: _readyAt, ...withoutProcess } = before
       const base = to === "ready" || to === "degraded" || to === "stopping" ? before : withoutProcess
       const after = new ModuleStatus({ ...base, ...patch, state: to, since: before.state === to ? before.since : at })
       yield* SubscriptionRef.set(slot.status, after)
@@ -164,6 +176,7 @@ export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type
         yield* transition(slot, "lifetime", "ready", "ready", run.readyDetail, {
           pid: run.pid,
           port: run.port,
+          ready_at: DateTime.formatIso(DateTime.unsafeMake(readyAt)),
           ...run.readyFields,
           health_failures: 0
         })
@@ -172,7 +185,7 @@ export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type
           watchHealth(slot, run)
         ).pipe(Effect.ensuring(Ref.set(slot.run, Option.none())))
         const endedAt = yield* Clock.currentTimeMillis
-        return { ...ended, uptimeMs: endedAt - readyAt }
+        return { ...ended, uptimeMs: endedAt - readyAt, exitedAt: DateTime.formatIso(DateTime.unsafeMake(endedAt)) }
       })
     ).pipe(
       Effect.catchTag("ModuleStartFailed", (error: ModuleStartFailed) =>
@@ -182,6 +195,7 @@ export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type
   /** The fact after a run ended: restarting (after the delay), or failed. */
   const announce = (slot: Slot, step: RestartStep, end: RunEnd) => {
     const policy = slot.member.restart_policy
+    const exited = lastExitPatch(end)
     if (step._tag === "Restart") {
       return transition(
         slot,
@@ -189,7 +203,7 @@ export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type
         "starting",
         end.cause,
         `${end.detail}; restart ${step.inWindow} of ${policy.max_restarts} in ${policy.window_sec} s, in ${step.delayMs} ms`,
-        { last_error: end.detail }
+        { last_error: end.detail, ...exited }
       )
     }
     const detail = step.reason === "budget-exhausted"
@@ -198,7 +212,8 @@ export const makeLifetime = (log: LifecycleLog["Type"], launcher: Launcher["Type
       ? `${end.detail}; restart_policy.mode is "never"`
       : end.detail
     return transition(slot, "lifetime", "failed", step.reason === "budget-exhausted" ? "budget-exhausted" : end.cause, detail, {
-      last_error: end.detail
+      last_error: end.detail,
+      ...exited
     })
   }
 

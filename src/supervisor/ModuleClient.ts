@@ -6,6 +6,7 @@
  * wait for a restarting module within the deadline. A call in flight when its module's process
  * exits is not sent again unless the caller says it may be: it fails with `ModuleCrashed`.
  */
+import * as Metrics from "../metrics/Metrics.js"
 import { Clock, Context, Duration, Effect, Either, Layer, Option, Ref, Schema, Stream } from "effect"
 import { MiddlewareDecision } from "../contract/Decision.js"
 import type { WorkflowEnvelope } from "../contract/Envelope.js"
@@ -122,6 +123,17 @@ export const make = Effect.gen(function*() {
       policies: callPolicies<AttemptError>(entry)
     })
   }
+
+  // A reload adds and replaces entries: an executor unknown here, or with another entry, is made anew.
+  const executorOf = (executorId: string) =>
+    Effect.gen(function*() {
+      const known = executors.get(executorId)
+      const entry = supervisor.entries.find((candidate) => candidate.id === executorId)
+      if (entry === undefined || known?.entry === entry) return entry === undefined ? undefined : known
+      const made = { entry, inFlight: yield* Effect.makeSemaphore(entry.http.max_in_flight), policies: callPolicies<AttemptError>(entry) }
+      executors.set(executorId, made)
+      return made
+    })
 
   /** The serving instance, unless its process has already exited (the supervisor may not know yet). */
   const usable = (executorId: string): Effect.Effect<Option.Option<RunningModule>, UnknownModule> =>
@@ -253,7 +265,7 @@ export const make = Effect.gen(function*() {
   return ModuleClient.of({
     invoke: (executorId, envelope, options = {}) =>
       Effect.gen(function*() {
-        const executor = executors.get(executorId)
+        const executor = yield* executorOf(executorId)
         if (executor === undefined) {
           return yield* new UnknownModule({ executor_id: executorId, known: supervisor.ids })
         }
@@ -283,7 +295,7 @@ export const make = Effect.gen(function*() {
             Effect.mapError((error) => (isRetry(error) ? error.error : error))
           )
         )
-      }).pipe(withClientSpan("ModuleClient.invoke", { "orbiplex.executor_id": executorId, "orbiplex.correlation_id": envelope.correlation_id }))
+      }).pipe(Metrics.trackInvoke(executorId, envelope.hook), withClientSpan("ModuleClient.invoke", { "orbiplex.executor_id": executorId, "orbiplex.correlation_id": envelope.correlation_id }))
   })
 })
 

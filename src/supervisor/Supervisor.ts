@@ -7,14 +7,15 @@
 import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, FiberMap, Layer, Option, Ref, type Scope, Stream, SubscriptionRef } from "effect"
-import type { ModuleState } from "../contract/LifecycleFact.js"
+import type { FactCause, ModuleState } from "../contract/LifecycleFact.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
-import type { ModuleStatus } from "../contract/ModuleStatus.js"
+import { ModuleStatus } from "../contract/ModuleStatus.js"
 import * as Launcher from "./Launcher.js"
 import { makeLifetime, makeSlot, type Slot } from "./Lifetime.js"
 import { LifecycleLog } from "./LifecycleLog.js"
 import { type MemberSpec, moduleMember, type Run } from "./Member.js"
 import type { HostIdentity, RunningModule } from "./ModuleLaunch.js"
+import { withUsage } from "./ProcessUsage.js"
 import { UnknownModule } from "./SupervisorError.js"
 
 /** What the supervisor is asked to run. */
@@ -63,10 +64,16 @@ export class Supervisor extends Context.Tag("orbiplex/Supervisor")<Supervisor, {
    * when the id is taken (the config decoders keep ids unique).
    */
   readonly register: (member: MemberSpec) => Effect.Effect<void, never, Scope.Scope>
-  /** The module executor ids, in config order. */
+  /** The module executor ids, in config order (a reload changes them). */
   readonly ids: ReadonlyArray<string>
-  /** The supervised module entries, in config order. */
+  /** The supervised module entries, in config order (a reload changes them). */
   readonly entries: ReadonlyArray<ModuleEntry>
+  /** Adds a module at run time and starts it; its start fact carries `cause`. Dies when the id is taken. */
+  readonly addModule: (entry: ModuleEntry, cause: FactCause, detail: string) => Effect.Effect<void>
+  /** Stops a member (its stop fact carries `cause`) and forgets it. */
+  readonly remove: (executorId: string, cause: FactCause, detail: string) => Effect.Effect<void, UnknownModule>
+  /** Stops a module and starts it again from `entry` (same id); the start fact carries `cause`. */
+  readonly replaceModule: (entry: ModuleEntry, cause: FactCause, detail: string) => Effect.Effect<void, UnknownModule>
 }>() {}
 
 /** Builds the supervisor and forks every configured module's lifetime; stops them in reverse on close. */
@@ -90,22 +97,29 @@ export const make = Effect.gen(function*() {
       yield* Ref.update(order, (ids) => [...ids, member.id])
     })
 
+  // A member is addressed by its id; its module_id or component_id is accepted too when one member has it.
   const slotOf = (executorId: string) =>
     Effect.flatMap(Ref.get(order), (known) => {
-      const slot = slots.get(executorId)
+      const slot = slots.get(executorId) ?? aliasOf(executorId)
       return slot === undefined ? Effect.fail(new UnknownModule({ executor_id: executorId, known })) : Effect.succeed(slot)
     })
+  const aliasOf = (name: string) => {
+    const matches = [...slots.values()].filter((slot) => slot.member.module_id === name || slot.member.component_id === name)
+    return matches.length === 1 ? matches[0] : undefined
+  }
 
   // Operator actions on one member take its `ops` lock, so a restart is a stop then a start with
   // nothing in between, and a start never races a stop.
-  const startSlot = (slot: Slot) =>
+  const startSlot = (slot: Slot, asRestart = false, cause: FactCause = "start", detail = slot.member.startDetail) =>
     Effect.gen(function*() {
       if (yield* FiberMap.has(fibers, slot.member.id)) return
-      yield* transition(slot, "operator", "starting", "start", slot.member.startDetail)
+      // An operator's restart counts like the lifetime's own, so `restarts` tells every restart.
+      const restarts = asRestart ? { restarts: (yield* SubscriptionRef.get(slot.status)).restarts + 1 } : {}
+      yield* transition(slot, "operator", "starting", cause, detail, restarts)
       yield* FiberMap.run(fibers, slot.member.id, lifetime(slot))
     })
 
-  const stopSlot = (slot: Slot) =>
+  const stopSlot = (slot: Slot, cause: FactCause = "stop", why = "") =>
     Effect.gen(function*() {
       if (!(yield* FiberMap.has(fibers, slot.member.id))) return
       const before = yield* SubscriptionRef.get(slot.status)
@@ -113,19 +127,19 @@ export const make = Effect.gen(function*() {
         // A lifetime that gave up is about to end by itself; nothing runs that needs a stop fact.
         return yield* FiberMap.remove(fibers, slot.member.id)
       }
-      yield* transition(slot, "operator", "stopping", "stop", before.pid === undefined ? "" : `SIGTERM to pid ${before.pid}`)
+      yield* transition(slot, "operator", "stopping", cause, `${why}${before.pid === undefined ? "" : `SIGTERM to pid ${before.pid}`}`)
       const started = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
       yield* FiberMap.remove(fibers, slot.member.id)
       const tookMs = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) - started
-      yield* transition(slot, "operator", "stopped", "stop", `in ${tookMs} ms`)
+      yield* transition(slot, "operator", "stopped", cause, `in ${tookMs} ms`)
     })
 
-  const withSlot = <A>(executorId: string, action: (slot: Slot) => Effect.Effect<A>) =>
+  const withSlot = <A>(executorId: string, action: (slot: Slot & { readonly ops: Effect.Semaphore }) => Effect.Effect<A>) =>
     Effect.flatMap(slotOf(executorId), (slot) => slot.ops.withPermits(1)(action(slot)))
 
   const start = (executorId: string) => withSlot(executorId, startSlot)
   const stop = (executorId: string) => withSlot(executorId, stopSlot)
-  const restart = (executorId: string) => withSlot(executorId, (slot) => Effect.zipRight(stopSlot(slot), startSlot(slot)))
+  const restart = (executorId: string) => withSlot(executorId, (slot) => Effect.zipRight(stopSlot(slot), startSlot(slot, true)))
 
   const awaitStatus = (executorId: string, predicate: (status: ModuleStatus) => boolean) =>
     Effect.flatMap(slotOf(executorId), (slot) =>
@@ -139,7 +153,7 @@ export const make = Effect.gen(function*() {
       ))
 
   const list = Effect.flatMap(Ref.get(order), (ids) =>
-    Effect.forEach(ids, (id) => Effect.flatMap(slotOf(id), (slot) => SubscriptionRef.get(slot.status)).pipe(Effect.orDie)))
+    Effect.forEach(ids, (id) => Effect.flatMap(slotOf(id), (slot) => SubscriptionRef.get(slot.status)).pipe(Effect.orDie, Effect.flatMap(withUsage))))
 
   const runOf = (executorId: string) => Effect.flatMap(slotOf(executorId), (slot) => Ref.get(slot.run))
 
@@ -158,6 +172,45 @@ export const make = Effect.gen(function*() {
 
   for (const entry of settings.modules) yield* add(moduleMember(entry))
   const ids = settings.modules.map((entry) => entry.id)
+  // The module entries now supervised; a reload adds, removes and replaces them.
+  let entries: ReadonlyArray<ModuleEntry> = settings.modules
+
+  const addModule = (entry: ModuleEntry, cause: FactCause, detail: string) =>
+    Effect.gen(function*() {
+      yield* add(moduleMember(entry))
+      entries = [...entries, entry]
+      const slot = yield* Effect.orDie(slotOf(entry.id))
+      yield* slot.ops.withPermits(1)(startSlot(slot, false, cause, `${detail}; ${slot.member.startDetail}`))
+    })
+
+  const remove = (executorId: string, cause: FactCause, detail: string) =>
+    withSlot(executorId, (slot) =>
+      Effect.gen(function*() {
+        yield* stopSlot(slot, cause, `${detail}; `)
+        slots.delete(slot.member.id)
+        entries = entries.filter((entry) => entry.id !== slot.member.id)
+        yield* Ref.update(order, (known) => known.filter((id) => id !== slot.member.id))
+      }))
+
+  const replaceModule = (entry: ModuleEntry, cause: FactCause, detail: string) =>
+    withSlot(entry.id, (slot) =>
+      Effect.gen(function*() {
+        yield* stopSlot(slot, cause, `${detail}; `)
+        const member = moduleMember(entry)
+        // The history (restarts, last exit) stays; the identity the entry declares is the new one.
+        const before = yield* SubscriptionRef.get(slot.status)
+        const fresh = { ...(yield* makeSlot(member)), ops: slot.ops }
+        yield* SubscriptionRef.set(fresh.status, new ModuleStatus({
+          ...before,
+          module_id: member.module_id,
+          component_id: member.component_id,
+          hooks: member.hooks,
+          grants: member.grants
+        }))
+        slots.set(entry.id, fresh)
+        entries = entries.map((known) => known.id === entry.id ? entry : known)
+        yield* startSlot(fresh, false, cause, `${detail}; ${member.startDetail}`)
+      }))
   // Stop in reverse order (providers registered later go first) before the FiberMap interrupts the rest.
   yield* Effect.addFinalizer(() =>
     Effect.flatMap(Ref.get(order), (all) => Effect.forEach([...all].reverse(), (id) => Effect.ignore(stop(id)), { discard: true }))
@@ -166,10 +219,17 @@ export const make = Effect.gen(function*() {
   yield* Effect.forEach(ids, (id) => Effect.orDie(start(id)), { discard: true })
 
   return Supervisor.of({
-    ids,
-    entries: settings.modules,
+    get ids() {
+      return entries.map((entry) => entry.id)
+    },
+    get entries() {
+      return entries
+    },
+    addModule,
+    remove,
+    replaceModule,
     list,
-    inspect: (executorId) => Effect.flatMap(slotOf(executorId), (slot) => SubscriptionRef.get(slot.status)),
+    inspect: (executorId) => Effect.flatMap(slotOf(executorId), (slot) => Effect.flatMap(SubscriptionRef.get(slot.status), withUsage)),
     start,
     stop,
     restart,

@@ -12,6 +12,7 @@
  * event kind `resume`: Arca proposes every running step again under the same intent id, so each
  * step is answered from the store, run once, or retried by policy, never skipped.
  */
+import * as Metrics from "../metrics/Metrics.js"
 import { randomUUID } from "node:crypto"
 import { Clock, Context, Effect, Either, Layer, Option, Queue, Ref } from "effect"
 import type { IntentResult } from "../contract/Envelope.js"
@@ -121,6 +122,7 @@ export const make = (settings: WorkflowConfig) =>
               status,
               ...(failure === undefined ? {} : { code: failure.code, reason: failure.reason })
             })
+            yield* Metrics.recordWorkflowRun(String(record.template["template_id"] ?? "unknown"), status)
             return outcomeOf(record)
           })
 

@@ -14,7 +14,7 @@ import { tempDir, writeFile } from "../support/TempFiles.js"
 requireBuild()
 expectNoLeftoverProcesses()
 
-const pidOf = (table: string, id: string): number => Number(new RegExp(`^${id}\\s+ready\\s+(\\d+)`, "m").exec(table)?.[1])
+const pidOf = (table: string, id: string): number => Number(new RegExp(`^${id}\\s+\\S+\\s+ready\\s+(\\d+)`, "m").exec(table)?.[1])
 
 describe("orbiplex start with the operator API", () => {
   it.scopedLive("status and module restart reach the running node; SIGINT stops it and its module", () =>
@@ -77,8 +77,8 @@ describe("orbiplex start with the operator API", () => {
       const status = yield* runCli(["status"], env)
       expect(status.stderr).toBe("")
       expect(status.code).toBe(0)
-      expect(status.stdout).toMatch(/^slowpoke\s+starting\s+\d+/m)
-      const pid = Number(/^slowpoke\s+starting\s+(\d+)/m.exec(status.stdout)?.[1])
+      expect(status.stdout).toMatch(/^slowpoke\s+\S+\s+starting\s+\d+/m)
+      const pid = Number(/^slowpoke\s+\S+\s+starting\s+(\d+)/m.exec(status.stdout)?.[1])
       yield* Effect.addFinalizer(() => Effect.sync(() => killQuietly(pid)))
       const exited = Effect.async<number | null>((resume) => {
         host.once("exit", (code) => resume(Effect.succeed(code)))

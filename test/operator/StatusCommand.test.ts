@@ -7,8 +7,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer, Redacted, TestClock } from "effect"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import { formatStatusTable, moduleHandler, statusHandler } from "../../src/cli/StatusCommand.js"
-import { ModuleStatus } from "../../src/contract/ModuleStatus.js"
+import { formatStatusTable, moduleHandler, statusExitCode, statusHandler } from "../../src/cli/StatusCommand.js"
+import { LastExit, ModuleStatus } from "../../src/contract/ModuleStatus.js"
 import * as TraceStore from "../../src/middleware/TraceStore.js"
 import * as OperatorApi from "../../src/operator/OperatorApi.js"
 import { makeOperatorClient } from "../../src/operator/OperatorClient.js"
@@ -37,20 +37,32 @@ const status = (fields: Partial<ConstructorParameters<typeof ModuleStatus>[0]> =
   })
 
 describe("status table", () => {
-  it("prints id, state, pid, version, restarts and since in aligned columns", () => {
+  it("prints id, kind, state, pid, port, uptime, restarts, last exit, CPU and RSS in aligned columns", () => {
     const lines = formatStatusTable([
-      status({ pid: 4242, module_version: "1.2.0", restarts: 1 }),
-      status({ executor_id: "a-longer-id", state: "failed", last_error: "crashed at init" })
+      status({ pid: 4242, port: 40001, uptime_ms: 125_000, restarts: 1, cpu_percent: 1.25, rss_bytes: 12 * 1024 * 1024 }),
+      status({
+        executor_id: "a-longer-id",
+        state: "failed",
+        last_error: "crashed at init",
+        last_exit: new LastExit({ code: 3, at: "2026-11-22T00:00:01.000Z" })
+      })
     ])
-    expect(lines[0]).toMatch(/^ID\s+STATE\s+PID\s+VERSION\s+RESTARTS\s+SINCE$/)
-    expect(lines[1]).toMatch(/^echo\s+ready\s+4242\s+1\.2\.0\s+1\s+2026-11-22T00:00:00\.000Z$/)
-    expect(lines[2]).toMatch(/^a-longer-id\s+failed\s+-\s+-\s+0\s+/)
+    expect(lines[0]).toMatch(/^ID\s+KIND\s+STATE\s+PID\s+PORT\s+UPTIME\s+RESTARTS\s+LAST EXIT\s+CPU%\s+RSS$/)
+    expect(lines[1]).toMatch(/^echo\s+module\s+ready\s+4242\s+40001\s+2m5s\s+1\s+-\s+1\.3\s+12\.0M$/)
+    expect(lines[2]).toMatch(/^a-longer-id\s+module\s+failed\s+-\s+-\s+-\s+0\s+code 3 at 2026-11-22T00:00:01\.000Z\s+-\s+-$/)
     expect(lines[1]?.indexOf("ready")).toBe(lines[2]?.indexOf("failed"))
     expect(lines.at(-1)).toBe("a-longer-id: crashed at init")
   })
 
   it("says so when there are no modules", () => {
     expect(formatStatusTable([])).toEqual(["no modules configured"])
+  })
+
+  it("exits 0 when every member is ready, degraded or starting, and 3 when one is failed, stopped or stopping", () => {
+    expect(statusExitCode([status(), status({ state: "degraded" }), status({ state: "starting" })])).toBe(0)
+    for (const state of ["failed", "stopped", "stopping"] as const) {
+      expect(statusExitCode([status(), status({ state })])).toBe(3)
+    }
   })
 })
 

@@ -1,0 +1,153 @@
+/**
+ * The node's metrics, defined once with Effect's Metric module and recorded where the events happen
+ * (module invocations, chain runs, provider calls and breakers, workflow runs, orders). Members'
+ * states, restarts and resources are read from the supervisor when scraped (MetricsHandlers.ts).
+ * This file imports nothing of ours, so every layer may record into it.
+ */
+import { Duration, Effect, Either, Exit, Metric, MetricBoundaries, MetricLabel } from "effect"
+
+// Seconds, from 0.5 ms (a loopback call) to 30 s (a slow provider).
+const latencyBoundaries = MetricBoundaries.fromIterable([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
+])
+
+/** Invocation latency of middleware modules, by module and hook. */
+export const invokeDuration = Metric.histogram(
+  "orbiplex_module_invoke_duration_seconds",
+  latencyBoundaries,
+  "time from sending a middleware invocation to its decision or error, by module and hook"
+)
+/** Middleware invocations, by module, hook and outcome (ok, error). */
+export const invocations = Metric.counter("orbiplex_module_invocations_total", {
+  description: "middleware invocations by module, hook and outcome",
+  incremental: true
+})
+/** Chain runs, by hook and outcome. */
+export const chainRuns = Metric.counter("orbiplex_chain_runs_total", {
+  description: "middleware chain runs by hook and outcome",
+  incremental: true
+})
+/** Chain run latency, by hook. */
+export const chainDuration = Metric.histogram("orbiplex_chain_duration_seconds", latencyBoundaries, "middleware chain run time by hook")
+/** Paths clipped from decisions, by hook and module. */
+export const clippedPaths = Metric.counter("orbiplex_chain_clipped_paths_total", {
+  description: "paths a decision tried to write and the host clipped, by hook and module",
+  incremental: true
+})
+/** Provider calls, by provider, outcome (ok, error) and source (call, cache, fallback). */
+export const providerCalls = Metric.counter("orbiplex_provider_calls_total", {
+  description: "RFC-024 provider calls by provider, outcome and source",
+  incremental: true
+})
+/** Provider call latency (all attempts), by provider. */
+export const providerDuration = Metric.histogram(
+  "orbiplex_provider_call_duration_seconds",
+  latencyBoundaries,
+  "RFC-024 provider call time, all attempts and waits included, by provider"
+)
+/** Provider errors left after retries, by provider and error tag. */
+export const providerErrors = Metric.counter("orbiplex_provider_errors_total", {
+  description: "provider calls that ended in an error, by provider and error",
+  incremental: true
+})
+/** Circuit breaker state by provider: 0 closed, 1 half-open, 2 open. */
+export const breakerState = Metric.gauge("orbiplex_provider_breaker_state", {
+  description: "circuit breaker state by provider: 0 closed, 1 half-open, 2 open"
+})
+/** Workflow runs that ended, by template and outcome. */
+export const workflowRuns = Metric.counter("orbiplex_workflow_runs_total", {
+  description: "Arca workflow runs that ended, by template and outcome",
+  incremental: true
+})
+/** Procurement orders, by outcome. */
+export const orders = Metric.counter("orbiplex_orders_total", {
+  description: "procurement orders by outcome",
+  incremental: true
+})
+
+/** `metric` with `labels` as its tags. */
+export const labelled = <Type, In, Out>(
+  metric: Metric.Metric<Type, In, Out>,
+  labels: Readonly<Record<string, string>>
+): Metric.Metric<Type, In, Out> =>
+  Metric.taggedWithLabels(metric, Object.entries(labels).map(([key, value]) => MetricLabel.make(key, value)))
+
+const seconds = (duration: Duration.Duration): number => Duration.toMillis(duration) / 1000
+
+/** Times one invocation of `module` on `hook` and counts its outcome. */
+export const trackInvoke = (module: string, hook: string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.timed(effect).pipe(
+    Effect.onExit((exit) => {
+      const outcome = Exit.isSuccess(exit) ? "ok" : "error"
+      const counted = Metric.increment(labelled(invocations, { module, hook: hook, outcome }))
+      return Exit.isSuccess(exit)
+        ? Effect.zipRight(
+          Metric.update(labelled(invokeDuration, { module, hook }), seconds(exit.value[0])),
+          counted
+        )
+        : counted
+    }),
+    Effect.map(([, value]) => value)
+  )
+
+/** What a chain run's trace says that metrics count. */
+export interface ChainRecord {
+  readonly hook: string
+  readonly outcome: string
+  readonly duration_ms: number
+  readonly executors: ReadonlyArray<{ readonly executor_id: string; readonly clipped: ReadonlyArray<unknown> }>
+}
+
+/** Counts one chain run: its outcome, its time, and each module's clipped paths. */
+export const recordChain = (trace: ChainRecord): Effect.Effect<void> =>
+  Effect.all([
+    Metric.increment(labelled(chainRuns, { hook: trace.hook, outcome: trace.outcome })),
+    Metric.update(labelled(chainDuration, { hook: trace.hook }), trace.duration_ms / 1000),
+    Effect.forEach(
+      trace.executors.filter((executor) => executor.clipped.length > 0),
+      (executor) =>
+        Metric.incrementBy(
+          labelled(clippedPaths, { hook: trace.hook, module: executor.executor_id }),
+          executor.clipped.length
+        ),
+      { discard: true }
+    )
+  ], { discard: true })
+
+/** What a provider call's report says that metrics count. */
+export interface ProviderCallRecord {
+  readonly module: string
+  readonly source: string
+  readonly result: Either.Either<unknown, unknown>
+}
+
+const errorTag = (error: unknown): string =>
+  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string" ? error._tag : "Error"
+
+/** Times one provider call and counts its outcome (and its error, when it ended in one). */
+export const trackProviderCall = (provider: string) =>
+<A extends ProviderCallRecord, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.timed(effect).pipe(
+    Effect.tap(([duration, report]) => {
+      const failed = Either.isLeft(report.result)
+      return Effect.all([
+        Metric.update(labelled(providerDuration, { provider }), seconds(duration)),
+        Metric.increment(labelled(providerCalls, { provider, outcome: failed ? "error" : "ok", source: report.source })),
+        Either.isLeft(report.result)
+          ? Metric.increment(labelled(providerErrors, { provider, error: errorTag(report.result.left) }))
+          : Effect.void
+      ], { discard: true })
+    }),
+    Effect.map(([, report]) => report)
+  )
+
+/** Sets a provider's breaker gauge from its state tag. */
+export const recordBreaker = (provider: string, state: "Closed" | "HalfOpen" | "Open"): Effect.Effect<void> =>
+  Metric.set(labelled(breakerState, { provider }), state === "Closed" ? 0 : state === "HalfOpen" ? 1 : 2)
+
+/** Counts one workflow run that ended. */
+export const recordWorkflowRun = (template: string, outcome: string): Effect.Effect<void> =>
+  Metric.increment(labelled(workflowRuns, { template, outcome }))
+
+/** Counts one procurement order by outcome. */
+export const recordOrder = (outcome: string): Effect.Effect<void> => Metric.increment(labelled(orders, { outcome }))
