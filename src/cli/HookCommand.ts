@@ -79,14 +79,16 @@ export const readPayload = (text: string) =>
     return payload
   })
 
-/** What one `hook run` does, without the argument parsing: returns the printed result. */
-export const runHookOnce = (args: {
-  readonly file: string
+/** What one chain run is asked: the hook, its payload (JSON or `@file`), and optional correlation and deadline. */
+export interface HookRunArgs {
   readonly hook: string
   readonly payload: string
   readonly correlationId?: string
   readonly deadlineMs?: number
-}) =>
+}
+
+/** What one `hook run` does, without the argument parsing: returns the printed result. */
+export const runHookOnce = (args: HookRunArgs & { readonly file: string }) =>
   Effect.gen(function*() {
     const config = yield* loadNodeConfig(args.file)
     const payload = yield* readPayload(args.payload)
@@ -128,12 +130,7 @@ const reportChain = (hook: string, result: ChainResult) =>
   })
 
 /** `hook run` on the running node: the same JSON on stdout, the same exit code. */
-export const runHookOnNode = (client: WorkClient, args: {
-  readonly hook: string
-  readonly payload: string
-  readonly correlationId?: string
-  readonly deadlineMs?: number
-}) =>
+export const runHookOnNode = (client: WorkClient, args: HookRunArgs) =>
   Effect.gen(function*() {
     const payload = yield* readPayload(args.payload)
     const result = yield* client.runHook(args.hook, {

@@ -5,26 +5,10 @@
  * credentials, and config files get committed.
  */
 import { Option, ParseResult, Schema } from "effect"
+import { parseMillis } from "../contract/DurationString.js"
 
-const units: Record<string, number> = {
-  ms: 1,
-  s: 1_000,
-  sec: 1_000,
-  m: 60_000,
-  min: 60_000,
-  h: 3_600_000,
-  d: 86_400_000
-}
-
-const pattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)\s*$/
-
-/** Parses `"7d"`, `"12h"`, `"30min"`-style text to milliseconds. */
-export const parseAge = (text: string): Option.Option<number> => {
-  const match = pattern.exec(text)
-  const factor = match?.[2] === undefined ? undefined : units[match[2]]
-  if (match?.[1] === undefined || factor === undefined) return Option.none()
-  return Option.some(Math.round(Number(match[1]) * factor))
-}
+/** Parses `"7d"`, `"12h"`, `"30min"`-style text to milliseconds (the config's one duration syntax). */
+export const parseAge = parseMillis
 
 const AgeString: Schema.Schema<number, string> = Schema.transformOrFail(Schema.String, Schema.NonNegative, {
   strict: true,

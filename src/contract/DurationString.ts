@@ -9,10 +9,11 @@ const units: Record<string, number> = {
   sec: 1_000,
   m: 60_000,
   min: 60_000,
-  h: 3_600_000
+  h: 3_600_000,
+  d: 86_400_000
 }
 
-const pattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)\s*$/
+const pattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)\s*$/
 
 /** Parses `"250ms"`-style text to milliseconds, or `None` when it is not a duration. */
 export const parseMillis = (text: string): Option.Option<number> => {

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto"
 import { Clock, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
 import { formatProblems, Problem, problemsOf } from "../contract/Problems.js"
-import { OfferRepo } from "../store/OfferRepo.js"
+import { OfferRepo, type StoredOffer } from "../store/OfferRepo.js"
 import type { StoreFailed } from "../store/StoreError.js"
 import type { CatalogConfig } from "./ExchangeConfig.js"
 import { NodeIdentity, type Signature } from "./NodeIdentity.js"
@@ -27,23 +27,12 @@ export const OFFER_SCHEMA = "service-offer.v1"
 /** The provider id of a Dator on this node: `local:<executor id>` (docs/modules.md §4). */
 export const providerIdOf = (executorId: string): string => `local:${executorId}`
 
-/** A signed offer in the catalog. */
-export interface CatalogOffer {
-  readonly offer_id: string
-  readonly provider_id: string
-  /** The local executor (Dator instance) that serves orders for this offer. */
-  readonly executor_id: string
-  readonly service_type: string
-  readonly sequence: number
-  readonly issued_at_ms: number
-  readonly expires_at_ms: number
-  /** Price per unit, integer minor units, and its currency (from `pricing`). */
-  readonly amount: number
-  readonly currency: string
-  /** `queue.max_depth` as published, if any. */
-  readonly max_depth: number | undefined
-  /** The whole signed `service-offer.v1` document, `signature` included. */
-  readonly document: JsonObject
+/**
+ * A signed offer in the catalog: what the store keeps of it (`executor_id` is the Dator instance
+ * that serves its orders; `amount` the price per unit in minor units; `document` the whole signed
+ * `service-offer.v1`), and its orbidocs projection.
+ */
+export interface CatalogOffer extends StoredOffer {
   /** The offer in the orbidocs shape, signed by its provider participant (when the node has participant keys). */
   readonly service_offer?: JsonObject
 }

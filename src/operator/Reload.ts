@@ -21,7 +21,12 @@ export class ReloadReport extends Schema.Class<ReloadReport>("ReloadReport")({
   unchanged: Schema.Array(Schema.String),
   /** Why it was refused: every problem of the config, or why this node cannot reload. */
   problems: Schema.Array(Schema.String)
-}) {}
+}) {
+  /** The answer of a node that cannot reload, and why. */
+  static unavailable(why: string): ReloadReport {
+    return new ReloadReport({ outcome: "unavailable", file: "", added: [], removed: [], restarted: [], unchanged: [], problems: [why] })
+  }
+}
 
 /** How to read and check the config again: what `orbiplex start` used, errors as the lines to show. */
 export interface ConfigSource {
@@ -65,15 +70,7 @@ export const make = Effect.gen(function*() {
   const reload = lock.withPermits(1)(Effect.gen(function*() {
     const current = yield* Ref.get(installed)
     if (Option.isNone(current)) {
-      return new ReloadReport({
-        outcome: "unavailable",
-        file: "",
-        added: [],
-        removed: [],
-        restarted: [],
-        unchanged: [],
-        problems: ["this node was not started from a config file (`orbiplex start --config <file>`), so it has nothing to reload"]
-      })
+      return ReloadReport.unavailable("this node was not started from a config file (`orbiplex start --config <file>`), so it has nothing to reload")
     }
     const { source, supervisor } = current.value
     const loaded = yield* Effect.either(source.load)

@@ -7,15 +7,9 @@ import { Effect, type Layer, Option } from "effect"
 import { OperatorHttpApi } from "./OperatorHttpApi.js"
 import { ReloadPort, ReloadReport } from "./Reload.js"
 
-const unavailable = new ReloadReport({
-  outcome: "unavailable",
-  file: "",
-  added: [],
-  removed: [],
-  restarted: [],
-  unchanged: [],
-  problems: ["this operator API was served without a config to reload (it is `orbiplex start` that offers reload)"]
-})
+const unavailable = ReloadReport.unavailable(
+  "this operator API was served without a config to reload (it is `orbiplex start` that offers reload)"
+)
 
 /** The group's handlers. */
 export const layer: Layer.Layer<HttpApiGroup.ApiGroup<"operator", "reload">> = HttpApiBuilder.group(
