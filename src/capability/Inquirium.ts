@@ -10,7 +10,7 @@ import { createHash } from "node:crypto"
 import { Config, Context, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import { formatProblems, problemsOf } from "../contract/Problems.js"
 import { type Capability, CapabilityFailed, make as makeCapability } from "./Capability.js"
-import { parseJsonText } from "../contract/Json.js"
+import { parseJsonUnknown } from "../contract/Json.js"
 
 const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
@@ -138,7 +138,7 @@ export const makeOpenAiCompatible = (
           if (response.status !== 200) {
             return yield* fail(`${url} answered HTTP ${response.status}: ${text.slice(0, 300)}`)
           }
-          const json = Either.mapLeft(parseJsonText(text), (reason) => `not JSON (${reason})`)
+          const json = Either.mapLeft(parseJsonUnknown(text), (reason) => `not JSON (${reason})`)
           const completion = Either.flatMap(json, (value) =>
             Either.mapLeft(decodeCompletion(value), (error) => `\n${formatProblems(problemsOf(error))}`))
           if (Either.isLeft(completion)) {

@@ -16,7 +16,7 @@ import { LedgerUnavailable } from "../exchange/settlement/LedgerErrors.js"
 import { loadPoolIdentity } from "../exchange/settlement/PoolIdentity.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 import { loadExchangeConfig } from "./WorkflowCommand.js"
-import { parseJsonText } from "../contract/Json.js"
+import { parseJsonUnknown } from "../contract/Json.js"
 
 /** The receipt file cannot be read or is not JSON. */
 export class ReceiptFileUnreadable extends Schema.TaggedError<ReceiptFileUnreadable>()("ReceiptFileUnreadable", {
@@ -88,7 +88,7 @@ export const ledgerTopUp = (args: LedgerArgs & { readonly receipt: string; reado
     const text = yield* fs.readFileString(args.receipt).pipe(
       Effect.mapError((error) => new ReceiptFileUnreadable({ file: args.receipt, reason: error.message }))
     )
-    const document = yield* Either.match(parseJsonText(text), {
+    const document = yield* Either.match(parseJsonUnknown(text), {
       onLeft: (reason) => Effect.fail(new ReceiptFileUnreadable({ file: args.receipt, reason: `not JSON (${reason})` })),
       onRight: Effect.succeed
     })

@@ -36,7 +36,7 @@ import {
 import { ProviderRegistry, type ResolvedProvider } from "./ProviderRegistry.js"
 import { type HttpAnswer, ProviderTransport, type TransportFailure } from "./ProviderTransport.js"
 import { diff } from "../typelang/TypeCheck.js"
-import { parseJsonText } from "../contract/Json.js"
+import { parseJsonUnknown } from "../contract/Json.js"
 
 /** Calls providers. */
 export class ProviderClient extends Context.Tag("orbiplex/ProviderClient")<ProviderClient, {
@@ -69,7 +69,7 @@ export class ProviderClient extends Context.Tag("orbiplex/ProviderClient")<Provi
 }>() {}
 
 const parseJson = (text: string): Either.Either<unknown, string> =>
-  Either.mapLeft(parseJsonText(text), (reason) => `not JSON (${reason}): ${JSON.stringify(text.slice(0, 120))}`)
+  Either.mapLeft(parseJsonUnknown(text), (reason) => `not JSON: ${JSON.stringify(text.slice(0, 120))} (${reason})`)
 
 const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
 

@@ -62,7 +62,9 @@ export interface CallReport<A, E> {
 
 /** One line for traces and logs: `ok via call after 3 attempts`. */
 export const summary = (report: CallReport<unknown, unknown>): string => {
-  const attempts = report.attempts.length === 1 ? "1 attempt" : `${report.attempts.length} attempts`
+  // A call an open breaker refused was never sent: it is recorded, but it is no attempt.
+  const sent = report.attempts.filter((attempt) => attempt.outcome !== "circuit-open").length
+  const attempts = sent === 1 ? "1 attempt" : `${sent} attempts`
   const how = report.source === "cache"
     ? "from cache"
     : `${report.source === "fallback" ? "from fallback" : "from module"} after ${attempts}${

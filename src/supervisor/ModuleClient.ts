@@ -33,7 +33,7 @@ import { layer as LoopbackTransportLayer, type LoopbackAnswer, LoopbackTransport
 import type { RunningModule } from "./ModuleLaunch.js"
 import { isServing, isSettledDown, Supervisor } from "./Supervisor.js"
 import { UnknownModule } from "./SupervisorError.js"
-import { parseJsonText } from "../contract/Json.js"
+import { parseJsonUnknown } from "../contract/Json.js"
 
 /** Per-call choices. */
 export interface InvokeOptions {
@@ -63,7 +63,7 @@ const decodeDecision = Schema.decodeUnknownEither(MiddlewareDecision, { errors: 
 const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
 
 const parseJson = (text: string): Either.Either<unknown, string> =>
-  Either.mapLeft(parseJsonText(text), (reason) => `not JSON (${reason}): ${JSON.stringify(text.slice(0, 120))}`)
+  Either.mapLeft(parseJsonUnknown(text), (reason) => `not JSON: ${JSON.stringify(text.slice(0, 120))} (${reason})`)
 
 /** Turns a non-200 answer into its typed error, keeping the module's error code and message. */
 const unexpectedStatus = (executorId: string, answer: LoopbackAnswer): UnexpectedStatus => {

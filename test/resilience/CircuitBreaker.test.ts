@@ -3,6 +3,7 @@ import { Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
 import { CallPolicies, layer } from "../../src/resilience/CallPolicies.js"
 import { admit, BreakerState, initialBreakerState, record } from "../../src/resilience/CircuitBreaker.js"
 import { CircuitOpen } from "../../src/resilience/ResilienceErrors.js"
+import { summary } from "../../src/resilience/CallReport.js"
 import { fail, ok, options, request, run, scripted, slow } from "./Scripted.js"
 
 const breakerOf = (module: string) => Effect.flatMap(CallPolicies, (p) => p.breaker(module))
@@ -76,6 +77,8 @@ describe("CallPolicies: circuit_breaker", () => {
       expect(error.message).toContain("after 3 consecutive failures")
       expect(error.message).toContain("1970-01-01T00:00:10.000Z (in 10s)")
       expect(refused.attempts.map((a) => a.outcome)).toEqual(["circuit-open"])
+      // Nothing was sent: the trace line must not claim an attempt (issue 9).
+      expect(summary(refused)).toBe("failed from module after 0 attempts")
 
       yield* TestClock.adjust("10 seconds")
       const probe = yield* run(request(module.call, opts))

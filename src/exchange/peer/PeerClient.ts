@@ -25,7 +25,7 @@ import {
 } from "./PeerMessages.js"
 import { signRequest, verifyMessage } from "./PeerSigning.js"
 import * as ReplayCache from "./ReplayCache.js"
-import { parseJsonText } from "../../contract/Json.js"
+import { parseJsonUnknown } from "../../contract/Json.js"
 
 /** The client of other nodes' peer APIs. */
 export class PeerClient extends Context.Tag("orbiplex/PeerClient")<PeerClient, {
@@ -91,7 +91,7 @@ export const make = (settings: Pick<PeerConfig, "clock_skew" | "request_timeout"
           replay,
           admit: (signer) => signer === nodeId ? undefined : `the answer is signed by ${signer}, not by the node called`
         }).pipe(Effect.mapError((refused) => invalid(`its signature is refused (${refused.kind}): ${refused.reason}`)))
-        const parsed = yield* Either.match(parseJsonText(Buffer.from(answer).toString("utf8")), {
+        const parsed = yield* Either.match(parseJsonUnknown(Buffer.from(answer).toString("utf8")), {
           onLeft: (reason) => Effect.fail(invalid(`the body is not JSON: ${reason}`)),
           onRight: Effect.succeed
         })

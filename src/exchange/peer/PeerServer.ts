@@ -29,7 +29,7 @@ import { signResponse, verifyMessage } from "./PeerSigning.js"
 import * as ReplayCache from "./ReplayCache.js"
 import { ResultInbox } from "./ResultInbox.js"
 import { SellerDesk } from "./SellerDesk.js"
-import { parseJsonText } from "../../contract/Json.js"
+import { parseJsonUnknown } from "../../contract/Json.js"
 
 /** How the peer server is run. */
 export interface PeerServerSettings {
@@ -100,7 +100,7 @@ export const makeApp = Effect.fn("PeerServer.makeApp")(function*(settings: Omit<
   })
 
   const decodeJson = <A, I>(name: string, schema: Schema.Schema<A, I>, bytes: Uint8Array, closed: boolean) => {
-    const json = parseJsonText(Buffer.from(bytes).toString("utf8"))
+    const json = parseJsonUnknown(Buffer.from(bytes).toString("utf8"))
     if (Either.isLeft(json)) return Either.left(`the body is not JSON: ${json.left}`)
     const parsed = json.right
     const decoded = closed ? Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(parsed) : decoderEither(schema)(parsed)

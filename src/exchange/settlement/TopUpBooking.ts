@@ -10,11 +10,11 @@ import { type LedgerContext, nowIso } from "./LedgerContext.js"
 import { LedgerNotFound, ReceiptConflict } from "./LedgerErrors.js"
 import type { TransferRow } from "./LedgerRows.js"
 import { checkReceipt, gatewayBoundaryAccount, topUpTransferIds } from "./TopUp.js"
-import { parseJsonText } from "../../contract/Json.js"
+import { parseJsonUnknown } from "../../contract/Json.js"
 
 // The ledger wrote this text from a decoded receipt; should it ever not parse, the raw text is shown
 // rather than a receipt listing failing as a whole.
-const storedDocument = (text: string): unknown => Either.getOrElse(parseJsonText(text), (): unknown => text)
+const storedDocument = (text: string): unknown => Either.getOrElse(parseJsonUnknown(text), (): unknown => text)
 
 /** The top-up operations of `Ledger`. */
 export const makeTopUpOperations = ({ config, read, st, write }: LedgerContext) => {
