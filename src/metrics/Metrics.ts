@@ -65,12 +65,29 @@ export const orders = Metric.counter("orbiplex_orders_total", {
   incremental: true
 })
 
-/** `metric` with `labels` as its tags. */
+// One tagged metric per metric and label set, made once: building a tagged metric (its key, its
+// hash, the registry look-up) on every call cost more than the call itself on the invoke hot path.
+const tagged = new WeakMap<object, Map<string, unknown>>()
+
+const isSameMetric = <Type, In, Out>(
+  _metric: Metric.Metric<Type, In, Out>,
+  cached: unknown
+): cached is Metric.Metric<Type, In, Out> => Metric.MetricTypeId in Object(cached)
+
+/** `metric` with `labels` as its tags (made once per label set). */
 export const labelled = <Type, In, Out>(
   metric: Metric.Metric<Type, In, Out>,
   labels: Readonly<Record<string, string>>
-): Metric.Metric<Type, In, Out> =>
-  Metric.taggedWithLabels(metric, Object.entries(labels).map(([key, value]) => MetricLabel.make(key, value)))
+): Metric.Metric<Type, In, Out> => {
+  const byLabels = tagged.get(metric) ?? new Map<string, unknown>()
+  if (!tagged.has(metric)) tagged.set(metric, byLabels)
+  const key = Object.entries(labels).map(([name, value]) => `${name}\u0000${value}`).join("\u0001")
+  const cached = byLabels.get(key)
+  if (cached !== undefined && isSameMetric(metric, cached)) return cached
+  const made = Metric.taggedWithLabels(metric, Object.entries(labels).map(([name, value]) => MetricLabel.make(name, value)))
+  byLabels.set(key, made)
+  return made
+}
 
 const seconds = (duration: Duration.Duration): number => Duration.toMillis(duration) / 1000
 

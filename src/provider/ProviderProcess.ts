@@ -87,7 +87,7 @@ export const supervise = Effect.fn("ProviderProcess.supervise")(function*(superv
   yield* supervisor.register(member)
   const name = member.id
   // The member exists until the caller's scope closes, so a lookup cannot miss while the handle is used.
-  const current = Effect.orDie(Effect.zip(supervisor.inspect(name), supervisor.run(name)))
+  const current = Effect.orDie(Effect.zip(supervisor.status(name), supervisor.run(name)))
   const view = Effect.map(current, ([status, run]) =>
     providerStatus(status, Option.match(run, { onNone: () => undefined, onSome: (r) => r.baseUrl })))
   const serving = (s: ProviderProcessStatus) => isServing(s.state) && s.origin !== undefined

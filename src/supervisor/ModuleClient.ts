@@ -164,7 +164,7 @@ export const make = Effect.gen(function*() {
       )
       const settled = Option.flatten(found)
       if (Option.isSome(settled) && Option.isSome(settled.value.running)) return settled.value.running.value
-      const status = yield* supervisor.inspect(executorId)
+      const status = yield* supervisor.status(executorId)
       // A status that still says ready or degraded belongs to a process that has just exited.
       return yield* new ModuleNotReady({ executor_id: executorId, state: isServing(status.state) ? "exiting" : status.state })
     })

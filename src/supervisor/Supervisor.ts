@@ -38,8 +38,10 @@ export const isSettled = (state: ModuleState): boolean => isServing(state) || st
 export class Supervisor extends Context.Tag("orbiplex/Supervisor")<Supervisor, {
   /** Every member's status: modules in config order, then registered providers. */
   readonly list: Effect.Effect<ReadonlyArray<ModuleStatus>>
-  /** One member's status. */
+  /** One member's status, with its process's CPU and memory read from `/proc` (for operators). */
   readonly inspect: (executorId: string) => Effect.Effect<ModuleStatus, UnknownModule>
+  /** One member's status as the supervisor keeps it, without reading `/proc` (for the call path). */
+  readonly status: (executorId: string) => Effect.Effect<ModuleStatus, UnknownModule>
   /** Starts a member that is stopped or failed (a fresh restart budget); no-op when it runs. */
   readonly start: (executorId: string) => Effect.Effect<void, UnknownModule>
   /** Stops a member: stop routing, SIGTERM, grace, SIGKILL. */
@@ -230,6 +232,7 @@ export const make = Effect.gen(function*() {
     replaceModule,
     list,
     inspect: (executorId) => Effect.flatMap(slotOf(executorId), (slot) => Effect.flatMap(SubscriptionRef.get(slot.status), withUsage)),
+    status: (executorId) => Effect.flatMap(slotOf(executorId), (slot) => SubscriptionRef.get(slot.status)),
     start,
     stop,
     restart,
