@@ -20,7 +20,7 @@ import { type Child, describeExit, spawnChild } from "./ChildProcess.js"
 import { AUTH_HEADER, childEnvironment, makeLaunchToken } from "./ChildEnvironment.js"
 import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
 import type { Listening, Run } from "./Member.js"
-import { checkPortFree, checkPortOwned, fixedPortOf } from "./PortOwner.js"
+import { checkPortFree, checkPortOwned, fixedPortOf, ownedProbe } from "./PortOwner.js"
 import { preflight } from "./Preflight.js"
 import { awaitReady, httpHealth, httpReady } from "./Probe.js"
 import { ProcessGroups } from "./ProcessGroups.js"
@@ -172,7 +172,12 @@ export const moduleRun = (running: RunningModule, client: HttpClient.HttpClient)
   port: running.port,
   baseUrl: running.baseUrl,
   exit: running.child.exit,
-  probe: httpHealth(client, running.baseUrl + running.entry.http.health_path),
+  probe: ownedProbe(
+    running.entry.id,
+    fixedPortOf(running.entry.http.endpoint),
+    running.pid,
+    httpHealth(client, running.baseUrl + running.entry.http.health_path)
+  ),
   readyDetail: `pid=${running.pid} port=${running.port} version=${running.report.module_version} ` +
     `capabilities=${running.report.capabilities.map((capability) => capability.capability_id).join(",") || "-"} ` +
     `in ${running.startMillis} ms`,

@@ -175,3 +175,18 @@ export const checkPortOwned = (executorId: string, port: number, pgid: number): 
         })
       })
       : Effect.void)
+
+/**
+ * `probe`, counted healthy only while the member's own process group holds its fixed `port`: a
+ * leftover that took the port over (the member died, the leftover answers) fails the check with
+ * "port N answers but is held by pid M". Port 0 (the member announced its port) needs no check.
+ */
+export const ownedProbe = <A>(
+  executorId: string,
+  fixedPort: number,
+  pgid: number,
+  probe: Effect.Effect<A, string>
+): Effect.Effect<A, string> =>
+  fixedPort > 0
+    ? Effect.zipRight(Effect.mapError(checkPortOwned(executorId, fixedPort, pgid), (foreign) => foreign.message), probe)
+    : probe

@@ -9,7 +9,7 @@ import { Launch } from "../contract/ModuleEntry.js"
 import { describeExit, spawnChild } from "./ChildProcess.js"
 import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
 import type { Listening, ProviderLaunchSpec, Run } from "./Member.js"
-import { checkPortFree, checkPortOwned, fixedPortOf } from "./PortOwner.js"
+import { checkPortFree, checkPortOwned, fixedPortOf, ownedProbe } from "./PortOwner.js"
 import { preflight } from "./Preflight.js"
 import { awaitReady, httpHealth, httpReady } from "./Probe.js"
 import { ProcessGroups } from "./ProcessGroups.js"
@@ -85,7 +85,7 @@ export const launchProvider = Effect.fn("ProviderLaunch.launch")(function*(spec:
     port,
     baseUrl: origin,
     exit: child.exit,
-    probe: httpHealth(client, origin + spec.healthPath),
+    probe: ownedProbe(spec.name, fixedPort, child.pid, httpHealth(client, origin + spec.healthPath)),
     readyDetail: `pid=${child.pid} ${origin} in ${readyAt - spawnedAt} ms`,
     readyFields: {},
     module: Option.none()

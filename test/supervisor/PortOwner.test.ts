@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import * as Net from "node:net"
-import { checkPortFree, checkPortOwned, ownedByGroup, portOwner } from "../../src/supervisor/PortOwner.js"
+import { checkPortFree, checkPortOwned, ownedByGroup, ownedProbe, portOwner } from "../../src/supervisor/PortOwner.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { sleepingGroup } from "./GroupSupport.js"
 
@@ -63,5 +63,18 @@ describe("PortOwner", () => {
       expect(notOurs.message).toContain(`port ${group.port} answers but is held by pid ${group.pid} (`)
       expect(notOurs.message).toContain("not by module fixed")
       yield* checkPortOwned("fixed", group.port, group.pid)
+    }))
+
+  it.scopedLive("a health probe counts only while the member's own group holds its fixed port", () =>
+    Effect.gen(function*() {
+      const group = yield* sleepingGroup({ host: "127.0.0.1", port: 0 })
+      const healthy = Effect.succeed("ok")
+      // The member's own group holds the port: the probe's answer counts.
+      expect(yield* ownedProbe("fixed", group.port, group.pid, healthy)).toBe("ok")
+      // A leftover holds it (here: not this process's group): healthy answers do not count.
+      const refused = yield* Effect.flip(ownedProbe("fixed", group.port, process.pid, healthy))
+      expect(refused).toContain(`port ${group.port} answers but is held by pid ${group.pid}`)
+      // A member on an announced port (0) needs no check.
+      expect(yield* ownedProbe("announced", 0, process.pid, healthy)).toBe("ok")
     }))
 })
