@@ -203,6 +203,11 @@ export const make = Effect.gen(function*() {
       if (!unsent) {
         const exited = yield* running.child.exited
         if (Option.isSome(exited)) return yield* crashed(call, running, exited.value, error)
+        if (Option.isSome(yield* Ref.get(call.suspect))) {
+          // The same instance broke the connection twice: it is dying, its exit not reported yet.
+          const exit = yield* exitSoon(running, call.deadline)
+          return yield* Option.match(exit, { onNone: () => Effect.fail(error), onSome: (info) => crashed(call, running, info, error) })
+        }
         // The process may be dying and not reported yet: if it turns out so, this attempt met the crash.
         yield* Ref.set(call.suspect, Option.some(running))
         return yield* new StaleSocket({ error })

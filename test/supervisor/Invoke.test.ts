@@ -112,7 +112,9 @@ describe("ModuleClient", () => {
         expect(decision.annotations?.["calls"]).toBe(calls)
         expect(decision.annotations?.["pid"]).toBe(first.pid)
       }
-      // The module exits right after the second answer; this call meets the crash.
+      // The module exits right after the second answer. Once it has (a call sent while it is still
+      // dying ends as ModuleCrashed: PoisonCall.test.ts), the next call waits for the restart.
+      yield* first.child.exit
       const after = yield* node.client.invoke("fragile", envelope())
       expect(after.annotations?.["pid"]).not.toBe(first.pid)
       expect(after.annotations?.["calls"]).toBe(1)
