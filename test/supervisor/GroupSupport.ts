@@ -8,6 +8,7 @@ import * as NodeChild from "node:child_process"
 import * as Readline from "node:readline"
 import { fileURLToPath } from "node:url"
 import { PYTHON, RUN_MARKER } from "../support/Fixture.js"
+import { awaitGone } from "../support/Processes.js"
 
 /** A spawned group: its leader (whose pid is the group id) and the worker it started. */
 export interface SleepingGroup {
@@ -39,5 +40,8 @@ export const sleepingGroup = (
         } catch {
           // Already gone.
         }
-      })
+      }).pipe(
+        // A SIGKILLed process takes a moment to exit: wait, so the file's leftover check never races it.
+        Effect.zipRight(Effect.ignore(Effect.all([awaitGone(group.pid, 3_000), awaitGone(group.worker, 3_000)])))
+      )
   )
