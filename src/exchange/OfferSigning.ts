@@ -6,14 +6,14 @@
 import { Effect, Either } from "effect"
 import type { JsonObject } from "../contract/Json.js"
 import { OFFER_DOMAIN } from "./MarketArtifacts.js"
-import type { CatalogOffer } from "./OfferCatalog.js"
+import type { StoredOffer } from "../store/OfferRepo.js"
 import { projectOffer, termsOf } from "./OfferTerms.js"
 import type { ParticipantKeys, ParticipantKeyUnavailable } from "./ParticipantKeys.js"
 
 /** Projects and signs `offer` as its provider participant. */
 export const signServiceOffer = (
   keys: ParticipantKeys["Type"],
-  offer: CatalogOffer,
+  offer: StoredOffer,
   nodeId: string,
   currentDepth: number
 ): Effect.Effect<JsonObject | undefined, ParticipantKeyUnavailable> =>

@@ -7,7 +7,7 @@
  */
 import { Either } from "effect"
 import { isJsonObject, type Json, type JsonObject } from "../contract/Json.js"
-import type { CatalogOffer } from "./OfferCatalog.js"
+import type { StoredOffer } from "../store/OfferRepo.js"
 import type { UnitKind } from "./settlement/artifacts/ServiceOffer.js"
 
 /** The terms procurement needs beyond price and currency. */
@@ -30,7 +30,7 @@ const objectAt = (value: Json | undefined): JsonObject => (isJsonObject(value) ?
 const intAt = (value: Json | undefined): number | undefined => (typeof value === "number" && Number.isSafeInteger(value) ? value : undefined)
 
 /** The offer's terms, or why it cannot be an exchange offer. */
-export const termsOf = (offer: CatalogOffer): Either.Either<OfferTerms, string> => {
+export const termsOf = (offer: StoredOffer): Either.Either<OfferTerms, string> => {
   const document = offer.document
   const pricing = objectAt(document["pricing"])
   const kind = pricing["unit_kind"] ?? "item"
@@ -71,7 +71,7 @@ export const unitsOf = (terms: OfferTerms, requested: number, input: Json): numb
 
 /** The offer as unsigned `service-offer.v1` (the provider participant signs it). */
 export const projectOffer = (
-  offer: CatalogOffer,
+  offer: StoredOffer,
   terms: OfferTerms,
   ids: { readonly nodeId: string; readonly participantId: string; readonly currentDepth: number }
 ): Record<string, Json> => {

@@ -6,8 +6,8 @@
 import type { Effect, Option } from "effect"
 import type { HealthSettings, ModuleEntry, RestartPolicy } from "../contract/ModuleEntry.js"
 import type { ModuleKind } from "../contract/ModuleStatus.js"
-import type { ExitInfo } from "./ChildProcess.js"
-import type { RunningModule } from "./ModuleLaunch.js"
+import type { Child, ExitInfo } from "./ChildProcess.js"
+import type { ModuleReport } from "../contract/MiddlewareInit.js"
 
 /** How a supervised provider is launched (CONTRACTS §3.1), in the supervisor's terms. */
 export interface ProviderLaunchSpec {
@@ -97,3 +97,16 @@ export const moduleMember = (entry: ModuleEntry): MemberSpec => ({
 
 /** Told the pid, host and port of a member that announced it listens, before it is ready. */
 export type Listening = (pid: number, host: string, port: number) => Effect.Effect<void>
+
+/** A module that reached `ready`: where it listens, how to authenticate, what it reported. */
+export interface RunningModule {
+  readonly entry: ModuleEntry
+  readonly child: Child
+  readonly pid: number
+  readonly port: number
+  readonly baseUrl: string
+  readonly authorization: string
+  readonly report: ModuleReport
+  /** Milliseconds from spawn to ready. */
+  readonly startMillis: number
+}

@@ -16,10 +16,10 @@ import {
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import { formatProblems, problemsOf } from "../contract/Problems.js"
 import { Schema } from "effect"
-import { type Child, describeExit, spawnChild } from "./ChildProcess.js"
+import { describeExit, spawnChild } from "./ChildProcess.js"
 import { AUTH_HEADER, childEnvironment, makeLaunchToken } from "./ChildEnvironment.js"
 import { announcedOrigin, watchChildOutput } from "./ChildOutput.js"
-import type { Listening, Run } from "./Member.js"
+import type { Listening, Run, RunningModule } from "./Member.js"
 import { checkPortFree, checkPortOwned, fixedPortOf, ownedProbe } from "./PortOwner.js"
 import { preflight } from "./Preflight.js"
 import { awaitReady, httpHealth, httpReady } from "./Probe.js"
@@ -28,18 +28,7 @@ import { checkReport } from "./ReportCheck.js"
 import { ModuleStartFailed, type StartStep } from "./SupervisorError.js"
 import { exportedTraceparent } from "../tracing/Tracing.js"
 
-/** A module that reached `ready`: where it listens, how to authenticate, what it reported. */
-export interface RunningModule {
-  readonly entry: ModuleEntry
-  readonly child: Child
-  readonly pid: number
-  readonly port: number
-  readonly baseUrl: string
-  readonly authorization: string
-  readonly report: ModuleReport
-  /** Milliseconds from spawn to ready. */
-  readonly startMillis: number
-}
+export type { RunningModule } from "./Member.js"
 
 /** What the host tells every module at init. */
 export interface HostIdentity {

@@ -4,7 +4,7 @@
  * deterministic ids, so a repeat finds them and at most restores a missing transfer.
  */
 import { Clock, Effect, Option } from "effect"
-import type { HoldOutcome, NewHold } from "./Ledger.js"
+import type { HoldOutcome, NewHold } from "./LedgerModel.js"
 import { transferArtifact } from "./LedgerArtifacts.js"
 import { iso, type LedgerContext, nowIso } from "./LedgerContext.js"
 import { HoldTransitionRefused, InsufficientFunds, LedgerInputInvalid, LedgerNotFound } from "./LedgerErrors.js"

@@ -5,7 +5,7 @@
  */
 import { type SqlClient, SqlError } from "@effect/sql"
 import { Clock, Effect, ParseResult } from "effect"
-import type { LedgerConfig } from "./Ledger.js"
+import type { LedgerConfig } from "./LedgerModel.js"
 import type { Balance } from "./LedgerArtifacts.js"
 import { LedgerUnavailable } from "./LedgerErrors.js"
 import { type RowError, statements, type Statements } from "./LedgerRows.js"

@@ -5,7 +5,7 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { makeHoldOperations } from "./HoldOperations.js"
-import type { LedgerConfig, NewAccount } from "./Ledger.js"
+import type { LedgerConfig, NewAccount } from "./LedgerModel.js"
 import { accountArtifact, transferArtifact } from "./LedgerArtifacts.js"
 import { makeContext, nowIso } from "./LedgerContext.js"
 import { LedgerInputInvalid } from "./LedgerErrors.js"

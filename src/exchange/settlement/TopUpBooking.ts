@@ -4,7 +4,7 @@
  * is "already applied" (at most a missing transfer restored), another under the same id a conflict.
  */
 import { Effect, Either } from "effect"
-import type { StoredReceipt, TopUpOutcome } from "./Ledger.js"
+import type { StoredReceipt, TopUpOutcome } from "./LedgerModel.js"
 import { transferArtifact } from "./LedgerArtifacts.js"
 import { type LedgerContext, nowIso } from "./LedgerContext.js"
 import { LedgerNotFound, ReceiptConflict } from "./LedgerErrors.js"
