@@ -15,6 +15,7 @@ import { WorkflowRunRepo } from "../../src/store/WorkflowRunRepo.js"
 import { requireBuild } from "../support/Cli.js"
 import { BIN } from "../support/Fixture.js"
 import { expectNoLeftoverProcesses, killQuietly } from "../support/Processes.js"
+import { awaitLine } from "../support/Host.js"
 import { writeFile } from "../support/TempFiles.js"
 import {
   ARCA_GRANTS,
@@ -54,32 +55,6 @@ const spawnNode = (args: ReadonlyArray<string>, env: Readonly<Record<string, str
     (child) => Effect.sync(() => child.pid !== undefined && killQuietly(child.pid))
   )
 
-/** Waits for a line matching `pattern` on one of the child's streams; fails if it exits first. */
-const awaitOutput = (child: NodeChild.ChildProcess, stream: "stdout" | "stderr", pattern: RegExp) =>
-  Effect.async<RegExpExecArray, Error>((resume) => {
-    const source = child[stream]
-    let buffered = ""
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString("utf8")
-      const match = pattern.exec(buffered)
-      if (match !== null) {
-        cleanup()
-        resume(Effect.succeed(match))
-      }
-    }
-    const onExit = (code: number | null) => {
-      cleanup()
-      resume(Effect.fail(new Error(`the node exited (code ${code}) before printing ${pattern}:\n${buffered.slice(-4000)}`)))
-    }
-    const cleanup = () => {
-      source?.off("data", onData)
-      child.off("exit", onExit)
-    }
-    source?.on("data", onData)
-    child.once("exit", onExit)
-    return Effect.sync(cleanup)
-  })
-
 /** Drains a stream the test does not read, so the child never blocks on a full pipe. */
 const drain = (child: NodeChild.ChildProcess) => {
   child.stdout?.resume()
@@ -117,7 +92,7 @@ forEachDialect("a SIGKILLed node resumes its workflow from the store", (dialect)
         place.env
       )
       first.stderr?.resume()
-      yield* awaitOutput(first, "stdout", /phase illustration \(\d\/\d\) started/).pipe(Effect.timeout("90 seconds"))
+      yield* awaitLine(first, /phase illustration \(\d\/\d\) started/, "stdout").pipe(Effect.timeout("90 seconds"))
       first.kill("SIGKILL")
       expect(yield* exited(first)).toBe("SIGKILL")
 
@@ -131,7 +106,7 @@ forEachDialect("a SIGKILLed node resumes its workflow from the store", (dialect)
       const started = Date.now()
       const second = yield* spawnNode(["start", "--config", config], place.env)
       second.stdout?.resume()
-      const resumed = yield* awaitOutput(second, "stderr", /workflow run crash-1 resumed: (\w+)/).pipe(Effect.timeout("120 seconds"))
+      const resumed = yield* awaitLine(second, /workflow run crash-1 resumed: (\w+)/).pipe(Effect.timeout("120 seconds"))
       expect(resumed[1]).toBe("completed")
       // A graceful stop: the journals flush their queues into the store before it closes.
       drain(second)

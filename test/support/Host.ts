@@ -15,9 +15,10 @@ export const startHost = (configFile: string) =>
     (host) => Effect.sync(() => host.pid !== undefined && killQuietly(host.pid))
   )
 
-/** Reads the host's stderr until a line matches `pattern`; fails if the host exits first. */
-export const awaitLine = (host: NodeChild.ChildProcess, pattern: RegExp) =>
+/** Reads the host's stderr (or `stream`) until a line matches `pattern`; fails if the host exits first. */
+export const awaitLine = (host: NodeChild.ChildProcess, pattern: RegExp, stream: "stdout" | "stderr" = "stderr") =>
   Effect.async<RegExpExecArray, Error>((resume) => {
+    const source = host[stream]
     let buffered = ""
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString("utf8")
@@ -29,13 +30,13 @@ export const awaitLine = (host: NodeChild.ChildProcess, pattern: RegExp) =>
     }
     const onExit = (code: number | null) => {
       cleanup()
-      resume(Effect.fail(new Error(`the host exited (code ${code}) before logging ${pattern}:\n${buffered}`)))
+      resume(Effect.fail(new Error(`the host exited (code ${code}) before logging ${pattern}:\n${buffered.slice(-4000)}`)))
     }
     const cleanup = () => {
-      host.stderr?.off("data", onData)
+      source?.off("data", onData)
       host.off("exit", onExit)
     }
-    host.stderr?.on("data", onData)
+    source?.on("data", onData)
     host.once("exit", onExit)
     return Effect.sync(cleanup)
   })
