@@ -7,8 +7,8 @@
  */
 import { Context, Data, Effect, Layer } from "effect"
 import * as Crypto from "node:crypto"
-import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
+import { loadOrCreateKey } from "./KeyFile.js"
 import { sign as signArtifact, verify as verifyArtifact } from "./settlement/ArtifactSignature.js"
 import { NotEncodable } from "./settlement/DeterministicCbor.js"
 import { didOf } from "./settlement/DidKey.js"
@@ -55,14 +55,7 @@ export const make = (dataDir: string) =>
   Effect.gen(function*() {
     const file = Path.join(dataDir, "node-key.pem")
     const privateKey = yield* Effect.tryPromise({
-      try: async () => {
-        await Fs.mkdir(dataDir, { recursive: true })
-        const existing = await Fs.readFile(file, "utf8").catch(() => undefined)
-        if (existing !== undefined) return Crypto.createPrivateKey(existing)
-        const pair = Crypto.generateKeyPairSync("ed25519")
-        await Fs.writeFile(file, pair.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600, flag: "wx" })
-        return pair.privateKey
-      },
+      try: () => loadOrCreateKey(file),
       catch: (error) => new IdentityUnavailable({ file, reason: error instanceof Error ? error.message : String(error) })
     })
     const did = didOf(Crypto.createPublicKey(privateKey))

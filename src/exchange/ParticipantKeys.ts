@@ -6,8 +6,8 @@
  */
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 import * as Crypto from "node:crypto"
-import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
+import { loadOrCreateKey } from "./KeyFile.js"
 import { sign as signArtifact } from "./settlement/ArtifactSignature.js"
 import { NotEncodable } from "./settlement/DeterministicCbor.js"
 import { didOf } from "./settlement/DidKey.js"
@@ -71,14 +71,7 @@ export const make = (dataDir: string) =>
         if (known !== undefined) return known
         const file = Path.join(folder, fileName(name))
         const privateKey = yield* Effect.tryPromise({
-          try: async () => {
-            await Fs.mkdir(folder, { recursive: true, mode: 0o700 })
-            const existing = await Fs.readFile(file, "utf8").catch(() => undefined)
-            if (existing !== undefined) return Crypto.createPrivateKey(existing)
-            const pair = Crypto.generateKeyPairSync("ed25519")
-            await Fs.writeFile(file, pair.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600, flag: "wx" })
-            return pair.privateKey
-          },
+          try: () => loadOrCreateKey(file, 0o700),
           catch: (error) =>
             new ParticipantKeyUnavailable({ participant: name, file, reason: error instanceof Error ? error.message : String(error) })
         })

@@ -5,8 +5,8 @@
  */
 import { Context, Data, Effect, Layer } from "effect"
 import * as Crypto from "node:crypto"
-import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
+import { loadOrCreateKey } from "../KeyFile.js"
 import { didOf } from "../settlement/DidKey.js"
 
 /** The key file could not be read or created. */
@@ -40,17 +40,7 @@ export const layerDataDir = (dataDir: string): Layer.Layer<PeerKey, PeerKeyUnava
   Layer.effect(
     PeerKey,
     Effect.tryPromise({
-      try: async () => {
-        const file = Path.join(dataDir, "node-key.pem")
-        await Fs.mkdir(dataDir, { recursive: true })
-        const existing = await Fs.readFile(file, "utf8").catch(() => undefined)
-        if (existing !== undefined) return Crypto.createPrivateKey(existing)
-        const pair = Crypto.generateKeyPairSync("ed25519")
-        // Another part of the node may create the file at the same moment: then read theirs.
-        const created = await Fs.writeFile(file, pair.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600, flag: "wx" })
-          .then(() => true, () => false)
-        return created ? pair.privateKey : Crypto.createPrivateKey(await Fs.readFile(file, "utf8"))
-      },
+      try: () => loadOrCreateKey(Path.join(dataDir, "node-key.pem")),
       catch: (error) =>
         new PeerKeyUnavailable({ file: Path.join(dataDir, "node-key.pem"), reason: error instanceof Error ? error.message : String(error) })
     }).pipe(Effect.map(fromPrivateKey))

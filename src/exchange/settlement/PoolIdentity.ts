@@ -5,8 +5,8 @@
  */
 import { Effect } from "effect"
 import * as Crypto from "node:crypto"
-import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
+import { loadOrCreateKey } from "../KeyFile.js"
 import { didOf } from "./DidKey.js"
 import { LedgerUnavailable } from "./LedgerErrors.js"
 
@@ -19,16 +19,7 @@ export interface PoolIdentity {
 const keyId = (dataDir: string, file: string, role: string) =>
   Effect.tryPromise({
     try: async () => {
-      const path = Path.join(dataDir, file)
-      await Fs.mkdir(dataDir, { recursive: true })
-      const existing = await Fs.readFile(path, "utf8").catch(() => undefined)
-      const privateKey = existing === undefined
-        ? await (async () => {
-          const pair = Crypto.generateKeyPairSync("ed25519")
-          await Fs.writeFile(path, pair.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600, flag: "wx" })
-          return pair.privateKey
-        })()
-        : Crypto.createPrivateKey(existing)
+      const privateKey = await loadOrCreateKey(Path.join(dataDir, file))
       return `${role}:${didOf(Crypto.createPublicKey(privateKey))}`
     },
     catch: (error) =>
