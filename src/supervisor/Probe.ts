@@ -3,7 +3,7 @@
  * the readiness wait, a `Schedule` bounded by the start deadline.
  */
 import { HttpClient } from "@effect/platform"
-import { Clock, Duration, Effect, Schedule } from "effect"
+import { Clock, Duration, Effect, Ref, Schedule } from "effect"
 import type { HealthReport } from "./Member.js"
 
 /** How often readiness is asked: fast at first (a module is ready in ~70 ms), then every 100 ms. */
@@ -16,19 +16,25 @@ export const healthPolicy = (intervalMs: number): Schedule.Schedule<number> => S
 
 /**
  * Retries `check` on `readinessPolicy` until it succeeds or `withinMs` is spent; fails with the last
- * answer seen (so the message names it, not "timeout"). No check starts after the deadline, and each
- * one gets only the time left, so a check in flight cannot stretch it.
+ * answer seen (so the message names it, not "timeout"), or `noAnswer` when nothing answered. No check
+ * starts after the deadline, and each one gets only the time left, so a check in flight cannot
+ * stretch it; a check cut short by the deadline does not hide the answer an earlier one gave.
  */
 export const awaitReady = <E>(check: Effect.Effect<void, E>, withinMs: number, noAnswer: E): Effect.Effect<void, E> =>
-  Effect.flatMap(Clock.currentTimeMillis, (start) => {
-    const deadline = start + withinMs
+  Effect.gen(function*() {
+    const deadline = (yield* Clock.currentTimeMillis) + withinMs
+    const lastAnswer = yield* Ref.make(noAnswer)
     const attempt = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.timeoutFail(check, { duration: Duration.millis(Math.max(0, deadline - now)), onTimeout: () => noAnswer }))
+      check.pipe(
+        Effect.tapError((answer) => Ref.set(lastAnswer, answer)),
+        Effect.timeout(Duration.millis(Math.max(0, deadline - now))),
+        Effect.catchTag("TimeoutException", () => Effect.flatMap(Ref.get(lastAnswer), Effect.fail))
+      ))
     const beforeDeadline = readinessPolicy.pipe(
       Schedule.delays,
       Schedule.checkEffect((_, delay) => Effect.map(Clock.currentTimeMillis, (now) => now + Duration.toMillis(delay) < deadline))
     )
-    return Effect.retry(attempt, beforeDeadline)
+    return yield* Effect.retry(attempt, beforeDeadline)
   })
 
 /** GET `url`: 200 with `{"status":"degraded"}` is degraded, any other 200 ok, anything else a failure. */
