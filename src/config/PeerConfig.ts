@@ -74,9 +74,19 @@ export const PeersConfig = Schema.Array(PeerEntry).pipe(
 /** The decoded `peers` section. */
 export type PeersConfig = typeof PeersConfig.Type
 
+const WILDCARD_HOSTS: ReadonlySet<string> = new Set(["0.0.0.0", "::", "[::]"])
+
+/** Where peers reach this node: `public_url`, else its listen address; none when it does not listen. */
+export const publicUrlOf = (peer: PeerConfig): string | undefined =>
+  peer.public_url ?? (peer.listen === undefined
+    ? undefined
+    : `http://${peer.listen.host.includes(":") ? `[${peer.listen.host}]` : peer.listen.host}:${peer.listen.port}`)
+
 /** The `peer` section; the peer server is off unless `listen` is set. */
 export const PeerConfig = Schema.Struct({
   listen: Schema.optionalWith(PeerListenAddress, { exact: true }),
+  /** The base URL peers reach this node at (results are delivered there); default: `http://<listen>`. */
+  public_url: Schema.optionalWith(PeerUrl, { exact: true }),
   /** How far a message's `created` may be from this node's clock, either way. */
   clock_skew: Schema.optionalWith(DurationMillis.pipe(Schema.filter((ms) => ms >= 1_000 || "must be at least 1s")), {
     default: () => 60_000
@@ -89,7 +99,14 @@ export const PeerConfig = Schema.Struct({
   request_timeout: Schema.optionalWith(DurationMillis.pipe(Schema.filter((ms) => ms >= 100 || "must be at least 100ms")), {
     default: () => 10_000
   })
-}).annotations({ identifier: "PeerConfig" })
+}).pipe(
+  Schema.filter((peer) =>
+    peer.listen === undefined || peer.public_url !== undefined || !WILDCARD_HOSTS.has(peer.listen.host) || {
+      path: ["public_url"],
+      message: `listen ${peer.listen.host} is every interface, so peers cannot be told where to deliver results: set "public_url", e.g. "http://10.0.0.5:${peer.listen.port}"`
+    }
+  )
+).annotations({ identifier: "PeerConfig" })
 /** The decoded `peer` section. */
 export type PeerConfig = typeof PeerConfig.Type
 

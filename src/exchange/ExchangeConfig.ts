@@ -8,6 +8,7 @@ import { Either, Schema } from "effect"
 import { DurationMillis } from "../contract/DurationString.js"
 import { isJsonObject, type JsonObject } from "../contract/Json.js"
 import { type Problem, problemsOf } from "../contract/Problems.js"
+import { PeerNodeId } from "../config/PeerConfig.js"
 
 const HOUR = 3_600_000
 
@@ -22,13 +23,31 @@ export const CatalogConfig = Schema.Struct({
 /** The decoded `catalog` section. */
 export type CatalogConfig = typeof CatalogConfig.Type
 
-/** The `procurement` section: the settlement rail (only `none` until the ledger lands). */
+/** A provider alias served by another node. */
+export const ProviderRoute = Schema.Struct({
+  node_id: PeerNodeId,
+  participant_id: Schema.optionalWith(
+    Schema.String.pipe(Schema.pattern(/^participant:did:key:z/, { message: () => "must be a participant id such as \"participant:did:key:z6Mk…\"" })),
+    { exact: true }
+  )
+}).annotations({ identifier: "ProviderRoute" })
+/** A provider alias served by another node. */
+export type ProviderRoute = typeof ProviderRoute.Type
+
+/** The `procurement` section: acceptance, remote provider aliases and the settlement rail. */
 export const ProcurementConfig = Schema.Struct({
   /**
    * `offer-terms`: orders of an offer with auto_accept false wait for the provider's operator
    * (OrderAcceptance); `automatic`: this node's operator has accepted them in advance.
    */
   acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "automatic" as const }),
+  /**
+   * Where a template's provider alias is served by another node (SETTLEMENT.md decision 2: a
+   * `local:<executor>` id is a template alias only), e.g. `{"local:dator-news": {"node_id":
+   * "node:did:key:z…"}}`: orders for it go to that peer's offer of the ordered service type (its
+   * `participant_id` pins one Dator when the node has several).
+   */
+  providers: Schema.optionalWith(Schema.Record({ key: Schema.String, value: ProviderRoute }), { default: () => ({}) }),
   settlement: Schema.optionalWith(
     Schema.Struct({
       /** `none`: nothing held; `host-ledger`: holds, transfers and receipts on this node's ledger. */

@@ -38,6 +38,49 @@ export interface SignedOrder {
 
 type Refusal = { readonly reason: string; readonly field: string; readonly message: string }
 
+/** Who and what one `service-order.v1` names. */
+export interface OrderParties {
+  readonly orderId: string
+  /** Creation time, epoch ms. */
+  readonly now: number
+  readonly buyerNodeId: string
+  readonly buyerId: string
+  readonly providerNodeId: string
+  readonly providerParticipantId: string
+  readonly offerId: string
+  readonly offerSeq: number
+  readonly serviceType: string
+  readonly units: number
+  readonly request: OrderRequest
+}
+
+/** `service-order.v1` for `parties`, signed by this node's buyer participant (decision 3). */
+export const signOrderDocument = (keys: ParticipantKeys["Type"], parties: OrderParties) =>
+  Effect.gen(function*() {
+    const { request } = parties
+    const unsignedOrder = {
+      "schema/v": 1,
+      "order/id": parties.orderId,
+      "created-at": new Date(parties.now).toISOString(),
+      "buyer/node-id": parties.buyerNodeId,
+      "buyer/subject-kind": "participant",
+      "buyer/subject-id": parties.buyerId,
+      "provider/node-id": parties.providerNodeId,
+      "provider/participant-id": parties.providerParticipantId,
+      "offer/id": parties.offerId,
+      "offer/seq": parties.offerSeq,
+      "service/type": parties.serviceType,
+      "request/units": parties.units,
+      "request/input": request.input,
+      "pricing/max-amount": request.price,
+      "pricing/currency": request.currency,
+      ...(request.run_id === undefined ? {} : { "workflow/run-id": request.run_id }),
+      ...(request.step_id === undefined ? {} : { "workflow/step-id": request.step_id }),
+      ...(request.attempt === undefined ? {} : { "workflow/attempt": request.attempt })
+    }
+    return { ...unsignedOrder, signature: yield* keys.sign(BUYER, ORDER_DOMAIN, unsignedOrder) }
+  })
+
 /** Offer and order signing over the node's participant keys. */
 export const makeOrderSigning = Effect.gen(function*() {
   const keys = yield* ParticipantKeys
@@ -58,27 +101,19 @@ export const makeOrderSigning = Effect.gen(function*() {
       const verifiedOffer = verifyOffer(offerDocument, { now })
       if (Either.isLeft(verifiedOffer)) return { reason: verifiedOffer.left.reason, field: "offer_id", message: verifiedOffer.left.message }
       const units = unitsOf(terms.right, request.units ?? 1, request.input)
-      const unsignedOrder = {
-        "schema/v": 1,
-        "order/id": orderId,
-        "created-at": new Date(now).toISOString(),
-        "buyer/node-id": nodeIdOf(offer),
-        "buyer/subject-kind": "participant",
-        "buyer/subject-id": buyerId,
-        "provider/node-id": nodeIdOf(offer),
-        "provider/participant-id": providerParticipantId,
-        "offer/id": offer.offer_id,
-        "offer/seq": offer.sequence,
-        "service/type": offer.service_type,
-        "request/units": units,
-        "request/input": request.input,
-        "pricing/max-amount": request.price,
-        "pricing/currency": request.currency,
-        ...(request.run_id === undefined ? {} : { "workflow/run-id": request.run_id }),
-        ...(request.step_id === undefined ? {} : { "workflow/step-id": request.step_id }),
-        ...(request.attempt === undefined ? {} : { "workflow/attempt": request.attempt })
-      }
-      const orderDocument = { ...unsignedOrder, signature: yield* keys.sign(BUYER, ORDER_DOMAIN, unsignedOrder) }
+      const orderDocument = yield* signOrderDocument(keys, {
+        orderId,
+        now,
+        buyerNodeId: nodeIdOf(offer),
+        buyerId,
+        providerNodeId: nodeIdOf(offer),
+        providerParticipantId,
+        offerId: offer.offer_id,
+        offerSeq: offer.sequence,
+        serviceType: offer.service_type,
+        units,
+        request
+      })
       const verifiedOrder = verifyOrder(orderDocument, verifiedOffer.right)
       if (Either.isLeft(verifiedOrder)) return { reason: verifiedOrder.left.reason, field: "order", message: verifiedOrder.left.message }
       return { offer: verifiedOffer.right, order: verifiedOrder.right, buyerId, providerParticipantId, terms: terms.right, units } satisfies SignedOrder

@@ -10,85 +10,20 @@
  * the intent instead.
  */
 import * as Metrics from "../metrics/Metrics.js"
-import { randomUUID } from "node:crypto"
-import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
-import { isJsonObject, Json, JsonObject } from "../contract/Json.js"
-import type { ChainResult } from "../middleware/ChainTrace.js"
+import { Clock, Context, Effect, Layer, Option } from "effect"
+import { isJsonObject, type JsonObject } from "../contract/Json.js"
 import { ExecutorChains } from "./ExecutorChains.js"
+import { deliveryOf, executeOrder } from "./OrderExecution.js"
+import { OrderFailed, type OrderInput, type OrderOutcome, orderIdOf, type Refusal, RETRYABLE } from "./OrderModel.js"
 import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
 import { OrderAcceptance } from "./OrderAcceptance.js"
 import { makeOrderSigning } from "./OrderSigning.js"
+import { RemoteOrders } from "./RemoteOrders.js"
 import type { ParticipantKeys } from "./ParticipantKeys.js"
 import { Settlement, type Unsettled } from "./Settlement.js"
 
-/** The hook an order is executed on. */
-export const EXECUTE_HOOK = "service.execute"
-
-const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
-
-/** What `procurement.order` takes (Arca sends exactly these keys). */
-export const OrderInput = Schema.Struct({
-  run_id: optional(Schema.NonEmptyTrimmedString),
-  phase_id: optional(Schema.String),
-  step_id: optional(Schema.NonEmptyTrimmedString),
-  attempt: optional(Schema.Int.pipe(Schema.positive())),
-  provider_id: Schema.NonEmptyTrimmedString,
-  service_type: Schema.NonEmptyTrimmedString,
-  price: Schema.NonNegativeInt.annotations({ description: "the most the whole order may cost, integer minor units (1000 = 10.00)" }),
-  currency: Schema.NonEmptyTrimmedString,
-  offer_id: optional(Schema.NonEmptyTrimmedString),
-  /** The offer sequence the buyer read; another one now is `offer-seq-mismatch`. */
-  offer_seq: optional(Schema.Int.pipe(Schema.positive())),
-  /** Units ordered (decision 4; default 1); per-character offers charge the measured blocks instead. */
-  units: optional(Schema.Int.pipe(Schema.positive())),
-  /** The buyer participant the order is placed for; another than this node's custodian is `custodian-mismatch`. */
-  buyer_id: optional(Schema.NonEmptyTrimmedString),
-  input: Json
-})
-/** An order. */
-export type OrderInput = typeof OrderInput.Type
-
-/** The order ran: `response` is the provider's final `payload.response` plus the host's fields. */
-export const OrderCompleted = Schema.Struct({
-  outcome: Schema.Literal("completed"),
-  order_id: Schema.String,
-  offer_id: Schema.String,
-  provider_id: Schema.String,
-  service_type: Schema.String,
-  price: Schema.Int,
-  units: Schema.Int,
-  currency: Schema.String,
-  response: JsonObject,
-  settlement: JsonObject
-})
-
-/** An order-level refusal: `reason` classifies it, `message` says it for people, `field` names what did not match. */
-export const OrderRejected = Schema.Struct({
-  outcome: Schema.Literal("rejected"),
-  order_id: Schema.String,
-  reason: Schema.String,
-  message: Schema.String,
-  field: optional(Schema.String),
-  /** Whether the same order may succeed later unchanged (Arca reads this, never the text). */
-  retryable: Schema.Boolean,
-  settlement: optional(JsonObject)
-})
-
-/** What `procurement.order` answers. */
-export const OrderOutcome = Schema.Union(OrderCompleted, OrderRejected)
-/** What `procurement.order` answers. */
-export type OrderOutcome = typeof OrderOutcome.Type
-
-/** The order could not be carried out (provider down, chain failure); nothing was delivered. */
-export class OrderFailed extends Schema.TaggedError<OrderFailed>()("OrderFailed", {
-  order_id: Schema.String,
-  provider_id: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `order ${this.order_id} to ${this.provider_id} could not be carried out: ${this.reason}`
-  }
-}
+export { EXECUTE_HOOK } from "./OrderExecution.js"
+export { OrderCompleted, OrderFailed, OrderInput, OrderOutcome, OrderRejected, orderIdOf, RETRYABLE } from "./OrderModel.js"
 
 /** Per-order choices. */
 export interface OrderOptions {
@@ -106,24 +41,6 @@ export class Procurement extends Context.Tag("orbiplex/Procurement")<Procurement
   readonly depth: (executorId: string) => Effect.Effect<number>
 }>() {}
 
-const idSafe = (text: string) => text.replace(/[^A-Za-z0-9-]/g, "-")
-
-/** The order id (decision 5): `order:<run>:<step>:<attempt>`, other characters mapped to `-`. */
-export const orderIdOf = (order: OrderInput): string =>
-  order.run_id !== undefined && order.step_id !== undefined && order.attempt !== undefined
-    ? `order:${idSafe(order.run_id)}:${idSafe(order.step_id)}:${order.attempt}`
-    : `order:${randomUUID()}`
-
-/** Reasons an unchanged order may succeed with later (a full queue, a stale offer read, an operator's silence). */
-export const RETRYABLE: ReadonlySet<string> = new Set(["queue-saturated", "offer-expired", "offer-seq-mismatch", "acceptance-expired"])
-
-type Refusal = { readonly reason: string; readonly field: string; readonly message: string }
-
-const lastDiagnostics = (result: ChainResult): JsonObject | undefined => {
-  const executor = result.trace.executors.at(-1)
-  return executor?.rounds.at(-1)?.diagnostics
-}
-
 /** How procurement treats offer terms. */
 export interface ProcurementOptions {
   /** `offer-terms`: orders of an offer with auto_accept false await its operator; `automatic`: accepted in advance. */
@@ -137,7 +54,14 @@ export const make = (procurementOptions: ProcurementOptions = { acceptance: "aut
   const settlement = yield* Settlement
   const acceptance = yield* OrderAcceptance
   const signing = yield* makeOrderSigning
+  const remote = yield* Effect.serviceOption(RemoteOrders)
   const inFlight = new Map<string, number>()
+
+  /** Whether this node's own catalog has the offer (or the provider) the order names. */
+  const sellsLocally = (order: OrderInput) =>
+    order.offer_id !== undefined
+      ? Effect.map(catalog.byId(order.offer_id), Option.isSome)
+      : Effect.map(catalog.offersOf(order.provider_id), (offers) => offers.length > 0)
 
   /** The offer this order is for, or why none fits (the reason names the field). */
   const quote = (order: OrderInput): Effect.Effect<CatalogOffer | Refusal> =>
@@ -229,6 +153,10 @@ export const make = (procurementOptions: ProcurementOptions = { acceptance: "aut
     const rejected = (refusal: Refusal, settled?: JsonObject): OrderOutcome => ({
       outcome: "rejected", order_id: orderId, ...refusal, retryable: RETRYABLE.has(refusal.reason), ...(settled === undefined ? {} : { settlement: settled })
     })
+    // Local offers first (SETTLEMENT.md §5); what this node does not sell may come from a peer.
+    if (Option.isSome(remote) && !(yield* sellsLocally(order)) && (yield* remote.value.serves(order))) {
+      return yield* remote.value.place(order, orderId, options)
+    }
     const quoted = yield* quote(order)
     if (!("offer_id" in quoted)) return rejected(quoted)
     const offer = quoted
@@ -291,7 +219,9 @@ export const make = (procurementOptions: ProcurementOptions = { acceptance: "aut
           return rejected(refusal, yield* refund({ outcome: decision._tag === "Refused" ? "rejected" : "expired", reason: refusal.reason }))
         }
       }
-      const payload: JsonObject = {
+      const started = yield* Clock.currentTimeMillis
+      const execution = yield* executeOrder({
+        executorId: offer.executor_id,
         order: {
           order_id: orderId,
           offer_id: offer.offer_id,
@@ -302,40 +232,19 @@ export const make = (procurementOptions: ProcurementOptions = { acceptance: "aut
           buyer_id: buyerId,
           ...(order.run_id === undefined ? {} : { run_id: order.run_id })
         },
-        request: { input: order.input },
-        queue: { depth: slot.depth, ...(offer.max_depth === undefined ? {} : { max_depth: offer.max_depth }) }
-      }
-      const started = yield* Clock.currentTimeMillis
-      const result = yield* chains.run(offer.executor_id, EXECUTE_HOOK, payload, {
+        input: order.input,
+        depth: slot.depth,
+        ...(offer.max_depth === undefined ? {} : { maxDepth: offer.max_depth }),
         correlationId: options.correlationId ?? orderId,
-        deadlineMs: Math.max(1, workBy - started)
-      }).pipe(Effect.catchAll((error) => failed(error.message)))
-      if (result.outcome === "rejected") {
-        const diagnostics = lastDiagnostics(result)
-        const code = diagnostics?.["code"]
-        const detail = diagnostics?.["detail"]
-        const reason = typeof code === "string" && code.length > 0 ? code : "other-reason"
-        const refunded = yield* refund({ outcome: "rejected", reason })
-        return rejected({
-          reason,
-          field: "provider",
-          message: typeof detail === "string" ? detail : result.reason ?? `${offer.provider_id} rejected the order`
-        }, refunded)
+        budgetMs: workBy - started
+      }).pipe(Effect.provideService(ExecutorChains, chains))
+      if (execution._tag === "Rejected") {
+        const refunded = yield* refund({ outcome: "rejected", reason: execution.reason })
+        return rejected({ reason: execution.reason, field: "provider", message: execution.message }, refunded)
       }
-      if (result.outcome === "failed" || result.outcome === "dropped") {
-        return yield* failed(`the ${EXECUTE_HOOK} chain of ${offer.executor_id} ${result.outcome}: ${result.reason ?? "no reason given"}`)
-      }
-      const response = result.payload["response"]
-      if (!isJsonObject(response) || response["content"] === undefined) {
-        return yield* failed(`the ${EXECUTE_HOOK} chain of ${offer.executor_id} ended without a response`)
-      }
-      const confidence = response["confidence"]
-      const settled = yield* settlement.capture(held, {
-        content: response["content"],
-        format: typeof response["format"] === "string" ? response["format"] : "mixed",
-        confidence: typeof confidence === "number" ? confidence : 0,
-        human_linked: response["human_linked"] === true
-      }).pipe(Effect.mapError((error) => new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason: error.message })))
+      if (execution._tag === "Failed") return yield* failed(execution.reason)
+      const response = execution.response
+      const settled = yield* settlement.capture(held, deliveryOf(response)).pipe(Effect.mapError((error) => new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason: error.message })))
       return {
         outcome: "completed",
         order_id: orderId,

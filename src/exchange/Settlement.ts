@@ -17,8 +17,10 @@ export interface SettlementOrder {
   readonly provider_participant_id: string
   /** `participant:did:key:…` of the buyer (the payer). */
   readonly buyer_id: string
-  /** This node (`node:did:key:…`), asker and responder alike in the same-node case. */
+  /** This node (`node:did:key:…`): the asker, and the escrow (the buyer host keeps the ledger, §3). */
   readonly node_id: string
+  /** The seller's node when another node sells (§3 step 6); absent, the seller is this node. */
+  readonly provider_node_id?: string
   /** Integer minor units (1000 = 10.00): units × the offer's price. */
   readonly amount: number
   readonly currency: string

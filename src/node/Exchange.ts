@@ -26,13 +26,19 @@ import * as Settlement from "../exchange/Settlement.js"
 import * as HostLedger from "../exchange/settlement/HostLedger.js"
 import type { SettlementRecords } from "../exchange/settlement/SettlementRecords.js"
 import * as WorkflowRunner from "../workflow/WorkflowRunner.js"
+import type { PeerConfig, PeersConfig } from "../config/PeerConfig.js"
+import type { PeerKeyUnavailable } from "../exchange/peer/PeerKey.js"
+import type { PeerListenFailed } from "../exchange/peer/PeerServer.js"
+import * as Peering from "./Peering.js"
 
-/** What these features take: the data folder and the `catalog`, `procurement` and `workflow` sections. */
+/** What these features take: the data folder and the `catalog`, `procurement`, `workflow`, `peer` and `peers` sections. */
 export interface ExchangeFeatureSettings {
   readonly dataDir: string
   readonly catalog: CatalogConfig
   readonly procurement: ProcurementConfig
   readonly workflow: WorkflowConfig
+  readonly peer: PeerConfig
+  readonly peers: PeersConfig
 }
 
 /** Everything the exchange layer provides. */
@@ -47,6 +53,7 @@ export type ExchangeServices =
   | SettlementRecords
   | Procurement.Procurement
   | WorkflowRunner.WorkflowRunner
+  | Peering.TransportServices
 
 /** What it needs: supervision, the chain core and the store's run and offer repositories. */
 export type ExchangeRequirements =
@@ -60,7 +67,11 @@ export type ExchangeRequirements =
   | OfferRepo
 
 /** Why the exchange side may not start. */
-export type ExchangeStartError = NodeIdentity.IdentityUnavailable | HostLedger.HostLedgerStartError
+export type ExchangeStartError =
+  | NodeIdentity.IdentityUnavailable
+  | HostLedger.HostLedgerStartError
+  | PeerKeyUnavailable
+  | PeerListenFailed
 
 /** The exchange and workflow services for `settings`. */
 export const layer = (
@@ -80,7 +91,11 @@ export const layer = (
       trustedGateways: settings.procurement.settlement.trusted_gateways ?? []
     })
   ).pipe(Layer.provideMerge(foundation))
-  return Layer.mergeAll(Procurement.layerWith({ acceptance: settings.procurement.acceptance }), OfferPublisher.layer, WorkflowRunner.layer(settings.workflow)).pipe(
-    Layer.provideMerge(market)
+  const peering: Peering.PeeringSettings = { dataDir: settings.dataDir, peer: settings.peer, peers: settings.peers, providers: settings.procurement.providers }
+  const traded = Peering.layerTransport(peering).pipe(Layer.provideMerge(market))
+  // Procurement finds remote ordering as an optional service: absent when this node cannot be reached for results.
+  const procurement = Procurement.layerWith({ acceptance: settings.procurement.acceptance }).pipe(Layer.provide(Peering.layerRemoteOrders(peering)))
+  return Layer.mergeAll(procurement, OfferPublisher.layer, WorkflowRunner.layer(settings.workflow), Peering.layerServing(peering)).pipe(
+    Layer.provideMerge(traded)
   )
 }

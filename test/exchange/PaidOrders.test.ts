@@ -20,7 +20,7 @@ expectNoLeftoverProcesses()
 
 const paid: ExchangeSettings = {
   ...defaultExchange,
-  procurement: { acceptance: "offer-terms", settlement: { rail: "host-ledger", trusted_gateways: [gateway.id] } }
+  procurement: { acceptance: "offer-terms", providers: {}, settlement: { rail: "host-ledger", trusted_gateways: [gateway.id] } }
 }
 
 const order = (extra: Partial<OrderInput> = {}): OrderInput => ({

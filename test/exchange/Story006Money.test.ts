@@ -29,7 +29,7 @@ expectNoLeftoverProcesses()
 
 const paid: ExchangeSettings = {
   ...defaultExchange,
-  procurement: { acceptance: "offer-terms", settlement: { rail: "host-ledger", trusted_gateways: [gateway.id] } }
+  procurement: { acceptance: "offer-terms", providers: {}, settlement: { rail: "host-ledger", trusted_gateways: [gateway.id] } }
 }
 
 describe("story 006 with money, on one node", () => {

@@ -113,7 +113,7 @@ export const make = (windows: RailWindows = defaultWindows) =>
           "deadline-at": iso(workBy),
           "asker/node-id": order.node_id,
           "asker/participant-id": order.buyer_id,
-          "responder/node-id": order.node_id,
+          "responder/node-id": order.provider_node_id ?? order.node_id,
           "responder/participant-id": order.provider_participant_id,
           "payment/amount": order.amount,
           "payment/currency": order.currency,

@@ -25,12 +25,18 @@ describe("the peer and peers config sections", () => {
   })
 
   it("takes any listen address (peers are remote) and durations as the config writes them", () => {
-    expect(decodePeer({ listen: "0.0.0.0:7443", clock_skew: "2min", catalog_refresh: "30s" })).toEqual(
-      Either.right({ listen: { host: "0.0.0.0", port: 7443 }, clock_skew: 120_000, catalog_refresh: 30_000, request_timeout: 10_000 })
+    expect(decodePeer({ listen: "0.0.0.0:7443", public_url: "http://10.0.0.5:7443", clock_skew: "2min", catalog_refresh: "30s" })).toEqual(
+      Either.right({ listen: { host: "0.0.0.0", port: 7443 }, public_url: "http://10.0.0.5:7443", clock_skew: 120_000, catalog_refresh: 30_000, request_timeout: 10_000 })
     )
-    expect(Either.isRight(decodePeer({ listen: "[::]:7443" }))).toBe(true)
+    expect(Either.isRight(decodePeer({ listen: "[::]:7443", public_url: "http://[fd00::5]:7443" }))).toBe(true)
+    expect(Either.isRight(decodePeer({ listen: "127.0.0.2:7443" }))).toBe(true)
     expect(Either.isLeft(decodePeer({ listen: "7443" }))).toBe(true)
     expect(Either.isLeft(decodePeer({ clock_skew: "10ms" }))).toBe(true)
+  })
+
+  it("asks for public_url when it listens on every interface (peers must know where to deliver results)", () => {
+    const refused = decodePeer({ listen: "0.0.0.0:7443" })
+    expect(Either.isLeft(refused) && String(refused.left)).toContain("public_url")
   })
 
   it("checks each peer's node id and URL and refuses a node listed twice", () => {
