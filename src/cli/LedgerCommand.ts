@@ -5,15 +5,14 @@
  */
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Console, Effect, Either, Layer, type Option, Schema } from "effect"
-import * as Path from "node:path"
 import * as NodeIdentity from "../exchange/NodeIdentity.js"
 import { decoderEither } from "../exchange/settlement/artifacts/Common.js"
 import { GatewayReceipt } from "../exchange/settlement/artifacts/GatewayReceipt.js"
 import { accountIdFor, Ledger, type LedgerConfig, layerMigrated } from "../exchange/settlement/Ledger.js"
 import { LedgerUnavailable } from "../exchange/settlement/LedgerErrors.js"
 import { loadPoolIdentity } from "../exchange/settlement/PoolIdentity.js"
+import * as NodeStore from "../store/NodeStore.js"
 import { configOption, resolveConfigFile } from "./ConfigFile.js"
 import { loadExchangeConfig } from "./WorkflowCommand.js"
 import { parseJsonUnknown } from "../contract/Json.js"
@@ -56,7 +55,7 @@ export const orc = (minor: number): string =>
 export const ledgerLayer = (args: LedgerArgs) =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const file = yield* resolveConfigFile(args.config)
-    const { config } = yield* loadExchangeConfig(file)
+    const { config, settings } = yield* loadExchangeConfig(file)
     const dataDir = config.node.data_dir
     const identity = yield* NodeIdentity.make(dataDir)
     const pool = yield* loadPoolIdentity(dataDir)
@@ -66,10 +65,12 @@ export const ledgerLayer = (args: LedgerArgs) =>
       escrowNodeId: nodeId,
       escrowPolicyRef: "escrow-policy:host-ledger-mvp",
       pool: { accountId: POOL_ACCOUNT_ID, ownerId: pool.ownerId, controllerId: pool.controllerId },
-      trustedGateways: [nodeId, ...args.gateways]
+      // The gateways the node's config trusts, and any the operator adds for this command.
+      trustedGateways: [nodeId, ...(settings.procurement.settlement.trusted_gateways ?? []), ...args.gateways]
     }
-    const store = SqliteClient.layer({ filename: Path.join(dataDir, "node.db") }).pipe(
-      Layer.mapError((error) => new LedgerUnavailable({ operation: "open", reason: `${Path.join(dataDir, "node.db")}: ${error.message}` }))
+    // The node's own store, as its config names it (SQLite in data_dir, or PostgreSQL), migrated on open.
+    const store = NodeStore.layer(config.storage, dataDir).pipe(
+      Layer.mapError((error) => new LedgerUnavailable({ operation: "open", reason: error.message }))
     )
     return layerMigrated(ledgerConfig).pipe(
       Layer.provide(store),

@@ -15,9 +15,10 @@ import { OrderFailed, type OrderInput, type OrderOutcome, type Refusal, RETRYABL
 import { signOrderDocument } from "./OrderSigning.js"
 import { BUYER, ParticipantKeys } from "./ParticipantKeys.js"
 import { BuyerInbox } from "./peer/BuyerInbox.js"
+import { CatalogSync } from "./peer/CatalogSync.js"
 import { PeerClient } from "./peer/PeerClient.js"
 import { PeerKey } from "./peer/PeerKey.js"
-import { type DispatchRequest, ROUTES, type ServiceOrderResult } from "./peer/PeerMessages.js"
+import { type DispatchRequest, payeeSignatureOf, ROUTES, type ServiceOrderResult } from "./peer/PeerMessages.js"
 import { type RemoteOffer, RemoteCatalog } from "./peer/RemoteCatalog.js"
 import { pollSchedule, recoverResult } from "./peer/ResultRecovery.js"
 import { ResultInbox } from "./peer/ResultInbox.js"
@@ -56,6 +57,7 @@ const trusted = (offers: ReadonlyArray<RemoteOffer>) => offers.filter((offer) =>
 export const make = (settings: RemoteOrderSettings) =>
   Effect.gen(function*() {
     const catalog = yield* RemoteCatalog
+    const sync = yield* CatalogSync
     const client = yield* PeerClient
     const inbox = yield* BuyerInbox
     const keys = yield* ParticipantKeys
@@ -90,8 +92,12 @@ export const make = (settings: RemoteOrderSettings) =>
           if (Option.isNone(pinned)) return { reason: "offer-not-found", field: "offer_id", message: `no trusted offer ${order.offer_id} from this node's peers` }
           offer = pinned.value
         } else {
-          const offers = ofProvider(order.provider_id, trusted(yield* catalog.all))
           const route = settings.providers[order.provider_id]
+          const held = ofProvider(order.provider_id, trusted(yield* catalog.all))
+          // A routed peer whose catalog is not held yet (its pull at start failed, or is still running) is pulled now.
+          const offers = held.length > 0 || route === undefined
+            ? held
+            : yield* Effect.zipRight(sync.syncPeer(route.node_id), Effect.map(catalog.all, (all) => ofProvider(order.provider_id, trusted(all))))
           if (offers.length === 0) {
             return {
               reason: "offer-not-found",
@@ -240,7 +246,9 @@ export const make = (settings: RemoteOrderSettings) =>
           if (answer.status === "failed" || !isJsonObject(response) || response["content"] === undefined) {
             return yield* failed(answer.error === undefined ? `${offer.provider_node_id} answered without a response` : `${offer.provider_node_id}: ${answer.error.code}: ${answer.error.message}`)
           }
-          const settled = yield* settlement.capture(held, deliveryOf(response)).pipe(Effect.mapError((error) => fail(error.message)))
+          const payeeSignature = payeeSignatureOf(answer)
+          const delivery = { ...deliveryOf(response), ...(payeeSignature === undefined ? {} : { payee_signature: payeeSignature }) }
+          const settled = yield* settlement.capture(held, delivery).pipe(Effect.mapError((error) => fail(error.message)))
           return {
             outcome: "completed",
             order_id: orderId,
@@ -269,5 +277,5 @@ export const make = (settings: RemoteOrderSettings) =>
 /** Remote ordering as a layer. */
 export const layer = (
   settings: RemoteOrderSettings
-): Layer.Layer<RemoteOrders, never, RemoteCatalog | PeerClient | BuyerInbox | ParticipantKeys | Settlement | PeerKey> =>
+): Layer.Layer<RemoteOrders, never, RemoteCatalog | CatalogSync | PeerClient | BuyerInbox | ParticipantKeys | Settlement | PeerKey> =>
   Layer.effect(RemoteOrders, make(settings))

@@ -18,7 +18,7 @@ import { ExecutorChains } from "./ExecutorChains.js"
 import { BUYER, ParticipantKeys } from "./ParticipantKeys.js"
 import { PeerClient } from "./peer/PeerClient.js"
 import { PeerKey } from "./peer/PeerKey.js"
-import type { DispatchRequest, ServiceOrderResult } from "./peer/PeerMessages.js"
+import { type DispatchRequest, PAYEE_SIGNATURE_PREFIX, payeeSignedPart, RESULT_DOMAIN, type ServiceOrderResult } from "./peer/PeerMessages.js"
 import { DispatchRefused, makeReference, SellerDesk } from "./peer/SellerDesk.js"
 import type { ServiceOrder } from "./settlement/artifacts/ServiceOrder.js"
 
@@ -96,6 +96,7 @@ export const make = Effect.gen(function*() {
         currency: work.order["pricing/currency"]
       }, deadline),
       (decision): Execution | undefined =>
+        // Accepted: run it; refused or expired: the buyer is told why.
         decision._tag === "Accepted" ? undefined
         : decision._tag === "Refused" ? { _tag: "Rejected", reason: "order-refused", message: `the provider's operator refused the order: ${decision.reason}` }
         : { _tag: "Rejected", reason: "acceptance-expired", message: `the provider's operator did not accept the order by ${new Date(deadline).toISOString()}` }
@@ -106,9 +107,10 @@ export const make = Effect.gen(function*() {
       const work = taken.get(keyOf(from, dispatch.request_id))
       const now = yield* Clock.currentTimeMillis
       const deadline = Math.min(Date.parse(dispatch.delivery_deadline), now + (work?.terms.maxDurationSec ?? 600) * 1_000)
+      const decided = work === undefined ? undefined : yield* awaitOperator(work, deadline)
       const execution: Execution = work === undefined
         ? { _tag: "Failed", reason: "the order was not taken by this node" }
-        : (yield* awaitOperator(work, deadline)) ?? (yield* executeOrder({
+        : decided ?? (yield* executeOrder({
           executorId: work.offer.executor_id,
           order: {
             order_id: work.order["order/id"],
@@ -127,6 +129,7 @@ export const make = Effect.gen(function*() {
           budgetMs: deadline - (yield* Clock.currentTimeMillis)
         }).pipe(Effect.provideService(ExecutorChains, chains)))
       // Never absent (accept records the work first); the buyer checks the provider participant anyway.
+      yield* Effect.logInfo(`order ${dispatch.order["order/id"]} from ${from}: ${execution._tag.toLowerCase()}${execution._tag === "Completed" ? "" : ` (${execution.reason})`}`)
       const participant = yield* keys.idOf(work?.offer.executor_id ?? BUYER).pipe(Effect.orElseSucceed(() => ""))
       const base = {
         request_id: dispatch.request_id,
@@ -139,14 +142,17 @@ export const make = Effect.gen(function*() {
         "provider/participant-id": participant,
         responded_at: new Date(yield* Clock.currentTimeMillis).toISOString()
       }
-      switch (execution._tag) {
-        case "Completed":
-          return { ...base, status: "completed", output: execution.response } satisfies ServiceOrderResult
-        case "Rejected":
-          return { ...base, status: "rejected", error: { code: execution.reason, message: execution.message } } satisfies ServiceOrderResult
-        case "Failed":
-          return { ...base, status: "failed", error: { code: "execution-failed", message: execution.reason } } satisfies ServiceOrderResult
-      }
+      const result: ServiceOrderResult = execution._tag === "Completed"
+        ? { ...base, status: "completed", output: execution.response }
+        : execution._tag === "Rejected"
+        ? { ...base, status: "rejected", error: { code: execution.reason, message: execution.message } }
+        : { ...base, status: "failed", error: { code: "execution-failed", message: execution.reason } }
+      // The payee signs what it delivers; the buyer's receipt carries that signature (it cannot sign there).
+      const signature = yield* Effect.option(keys.signAs(participant, RESULT_DOMAIN, payeeSignedPart(result)))
+      return Option.match(signature, {
+        onNone: () => result,
+        onSome: (signed): ServiceOrderResult => ({ ...result, "settlement/refs": [`${PAYEE_SIGNATURE_PREFIX}${signed.value}`] })
+      })
     }).pipe(
       Effect.ensuring(Effect.suspend(() => {
         const work = taken.get(keyOf(from, dispatch.request_id))
@@ -165,8 +171,14 @@ export const make = Effect.gen(function*() {
         const key = keyOf(from, dispatch.request_id)
         // A dispatch seen before keeps its first answer (the peer server answers it; this is the desk's own guard).
         if (taken.has(key)) return
-        const work = yield* check(dispatch)
+        const work = yield* check(dispatch).pipe(
+          Effect.tapError((refused) => Effect.logInfo(`order ${dispatch.order["order/id"]} from ${from} refused (${refused.code}): ${refused.reason}`))
+        )
         taken.set(key, work)
+        yield* Effect.logInfo(
+          `order ${work.order["order/id"]} from ${from} taken for ${work.offer.provider_id} ${work.offer.service_type} ${work.total} ${work.order["pricing/currency"]}` +
+            (work.terms.autoAccept ? "" : ": awaiting this node's operator (orbiplex order accept)")
+        )
         yield* track(work.offer.executor_id, 1)
         yield* reference.accept(from, dispatch)
       }),

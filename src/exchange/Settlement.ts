@@ -46,6 +46,12 @@ export interface Delivery {
   readonly format: string
   readonly confidence: number
   readonly human_linked: boolean
+  /**
+   * The payee's own signature (`{alg, value}`) when the payee is another node's participant: it
+   * signed the result it delivered (PeerMessages `RESULT_DOMAIN`), and the receipt carries it as
+   * `payee/signature`. Absent, the payee is this node's and the host signs for it (decision 2).
+   */
+  readonly payee_signature?: { readonly alg: "ed25519"; readonly value: string }
 }
 
 /** How an order ended without a settled result. */

@@ -5,6 +5,7 @@
  * host or capability registry of its own: `NodeRoot` binds the registry over these services and
  * then runs the publisher's startup (`OfferPublisher.layerStartup`).
  */
+import type { SqlClient } from "@effect/sql/SqlClient"
 import { Layer } from "effect"
 import type { ChainRunner } from "../middleware/ChainRunner.js"
 import type { HookRegistry } from "../middleware/HookRegistry.js"
@@ -39,6 +40,8 @@ export interface ExchangeFeatureSettings {
   readonly workflow: WorkflowConfig
   readonly peer: PeerConfig
   readonly peers: PeersConfig
+  /** The ledger's federation (`federation:<node.id>`, as `orbiplex ledger` names it). */
+  readonly federationId?: string
 }
 
 /** Everything the exchange layer provides. */
@@ -65,6 +68,7 @@ export type ExchangeRequirements =
   | TraceStore
   | WorkflowRunRepo
   | OfferRepo
+  | SqlClient
 
 /** Why the exchange side may not start. */
 export type ExchangeStartError =
@@ -88,7 +92,8 @@ export const layer = (
     HostLedger.layer({
       dataDir: settings.dataDir,
       rail: settings.procurement.settlement.rail,
-      trustedGateways: settings.procurement.settlement.trusted_gateways ?? []
+      trustedGateways: settings.procurement.settlement.trusted_gateways ?? [],
+      ...(settings.federationId === undefined ? {} : { federationId: settings.federationId })
     })
   ).pipe(Layer.provideMerge(foundation))
   const peering: Peering.PeeringSettings = { dataDir: settings.dataDir, peer: settings.peer, peers: settings.peers, providers: settings.procurement.providers }

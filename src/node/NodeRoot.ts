@@ -59,7 +59,7 @@ export const featuresOf = (config: NodeConfig, options: NodeOptions = {}): Featu
       approveTransitions: sections.workflow.approve_transitions,
       ...(options.inquirium === undefined ? {} : { inquirium: options.inquirium })
     },
-    exchange: { dataDir: config.node.data_dir, ...sections, peer: config.peer, peers: config.peers }
+    exchange: { dataDir: config.node.data_dir, ...sections, peer: config.peer, peers: config.peers, federationId: `federation:${config.node.id}` }
   }
 }
 

@@ -1,12 +1,14 @@
 /**
  * The buyer node's ResultInbox (SETTLEMENT.md §2 admission, §3 step 9): a result is admitted only
  * for a request this node dispatched and still waits on, from the node it was dispatched to, naming
- * the provider participant, service type and correlation the order named. Only then are digests
+ * the provider participant, service type and correlation the order named, signed by that payee
+ * participant (its signature rides in `settlement/refs`). Only then are digests
  * compared (the same result again is `already-present`, a different one a conflict) and the waiting
  * order woken. Nothing here touches money: procurement settles once it has the result.
  */
 import { Context, Effect, Layer } from "effect"
-import type { ServiceOrderResult } from "./PeerMessages.js"
+import { verify } from "../settlement/ArtifactSignature.js"
+import { PAYEE_SIGNATURE_PREFIX, payeeSignatureOf, payeeSignedPart, RESULT_DOMAIN, type ServiceOrderResult } from "./PeerMessages.js"
 import * as ResultInbox from "./ResultInbox.js"
 
 /** What a dispatched order expects its result to say. */
@@ -49,6 +51,10 @@ export const make = Effect.gen(function*() {
       if (expectation.provider_node_id !== from) return yield* refuse(`it was dispatched to ${expectation.provider_node_id}, not to ${from}`)
       const wrong = mismatch(result, expectation)
       if (wrong !== undefined) return yield* refuse(wrong)
+      const signature = payeeSignatureOf(result)
+      if (signature === undefined) return yield* refuse(`it carries no payee signature in settlement/refs (${PAYEE_SIGNATURE_PREFIX}…)`)
+      const badSignature = verify(RESULT_DOMAIN, payeeSignedPart(result), result["provider/participant-id"], signature)
+      if (badSignature !== undefined) return yield* refuse(`its payee signature is refused: ${badSignature}`)
       return yield* reference.inbox.admit(from, result)
     })
 

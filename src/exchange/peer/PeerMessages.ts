@@ -132,6 +132,24 @@ export const ServiceOrderResult = Schema.Struct({
 /** A result. */
 export type ServiceOrderResult = typeof ServiceOrderResult.Type
 
+/** The domain the payee signs a delivered result with (the pattern of decision 3). */
+export const RESULT_DOMAIN = "orbiplex-service-order-result-v1"
+
+/** How the payee's signature travels in a result's `settlement/refs` (the result schema is closed). */
+export const PAYEE_SIGNATURE_PREFIX = "payee-signature:ed25519:"
+
+/** The result as the payee signs it: everything but `settlement/refs`, which carries the signature. */
+export const payeeSignedPart = (result: ServiceOrderResult): Readonly<Record<string, unknown>> => {
+  const { "settlement/refs": _refs, ...rest } = result
+  return rest
+}
+
+/** The payee signature a result carries, if any. */
+export const payeeSignatureOf = (result: ServiceOrderResult): { readonly alg: "ed25519"; readonly value: string } | undefined => {
+  const ref = result["settlement/refs"]?.find((entry) => entry.startsWith(PAYEE_SIGNATURE_PREFIX))
+  return ref === undefined ? undefined : { alg: "ed25519", value: ref.slice(PAYEE_SIGNATURE_PREFIX.length) }
+}
+
 /** The 200 answer to a delivered result. */
 export const ResultAdmission = Schema.Struct({
   request_id: Id,

@@ -61,7 +61,9 @@ export const makeReference = (options: ReferenceDeskOptions) =>
           const key = keyOf(from, dispatch.request_id)
           if (orders.has(key)) return
           orders.set(key, { from, status: { request_id: dispatch.request_id, status: "queued" } })
-          yield* FiberSet.run(fibers, run(from, dispatch))
+          // The peer server takes a dispatch uninterruptibly (its first answer must be kept), and a fork
+          // inherits that: an order's own races (an operator's decision against its deadline) need to interrupt.
+          yield* FiberSet.run(fibers, Effect.interruptible(run(from, dispatch)))
         }),
       status: (from, requestId) => Effect.sync(() => Option.map(Option.fromNullable(orders.get(keyOf(from, requestId))), (entry) => entry.status))
     })

@@ -1,13 +1,11 @@
 /**
  * The settlement side of a node, by `procurement.settlement.rail`: rail `none` (nothing held), or
  * rail `host-ledger`: the ledger (its own migrations, SETTLEMENT.md §2) with the community pool of
- * decision 9, and the ledger rail over it. Until the node's SQL store is wired into the node, the
- * ledger keeps its tables in `<data_dir>/ledger.db`; swapping the SqliteClient below for the store's
- * SqlClient is the only change that integration needs.
+ * decision 9, and the ledger rail over it. The ledger keeps its tables in the node's one SQL store
+ * (SQLite in `data_dir/node.db`, or PostgreSQL), where `orbiplex ledger` reads and tops it up too.
  */
-import { SqliteClient } from "@effect/sql-sqlite-node"
+import type { SqlClient } from "@effect/sql/SqlClient"
 import { Effect, Layer } from "effect"
-import * as Path from "node:path"
 import { NodeIdentity } from "../NodeIdentity.js"
 import type { ParticipantKeys } from "../ParticipantKeys.js"
 import { layerNone, type Settlement } from "../Settlement.js"
@@ -36,7 +34,7 @@ export type HostLedgerServices = Settlement | SettlementRecords.SettlementRecord
 /** The settlement side for `settings`. */
 export const layer = (
   settings: HostLedgerSettings
-): Layer.Layer<Settlement | SettlementRecords.SettlementRecords, HostLedgerStartError, NodeIdentity | ParticipantKeys> => {
+): Layer.Layer<Settlement | SettlementRecords.SettlementRecords, HostLedgerStartError, NodeIdentity | ParticipantKeys | SqlClient> => {
   if (settings.rail === "none") return Layer.merge(layerNone, SettlementRecords.layer)
   const ledger = Layer.unwrapEffect(Effect.gen(function*() {
     const identity = yield* NodeIdentity
@@ -50,11 +48,10 @@ export const layer = (
       trustedGateways: [nodeId, ...settings.trustedGateways]
     })
   })).pipe(
-    Layer.provide(SqliteClient.layer({ filename: Path.join(settings.dataDir, "ledger.db") }).pipe(Layer.orDie)),
     Layer.catchAll((error) =>
       Layer.fail(error._tag === "LedgerUnavailable" || error._tag === "LedgerInputInvalid"
         ? error
-        : new LedgerUnavailable({ operation: "start (migrations)", reason: `${Path.join(settings.dataDir, "ledger.db")}: ${error.message}` })))
+        : new LedgerUnavailable({ operation: "start (migrations)", reason: error.message })))
   )
   return railLayer(settings.windows ?? defaultWindows).pipe(
     Layer.provideMerge(ledger),

@@ -149,7 +149,13 @@ export const make = (windows: RailWindows = defaultWindows) =>
           ? Effect.succeed(record.value.contract)
           : Effect.fail(new SettlementFailed({ rail: "host-ledger", order_id: orderId, step: "settle", reason: "no contract was recorded for it (hold it first)" })))
 
-    const receiptFor = (contract: ProcurementContract, outcome: ProcurementReceipt["outcome"], transferIds: ReadonlyArray<string>, reason: string | undefined) =>
+    const receiptFor = (
+      contract: ProcurementContract,
+      outcome: ProcurementReceipt["outcome"],
+      transferIds: ReadonlyArray<string>,
+      reason: string | undefined,
+      payeeSignature?: Delivery["payee_signature"]
+    ) =>
       Effect.gen(function*() {
         const orderId = contract["source/marketplace-refs"]?.["order-id"] ?? contract["contract/id"]
         const now = iso(yield* Clock.currentTimeMillis)
@@ -175,7 +181,8 @@ export const make = (windows: RailWindows = defaultWindows) =>
         if (outcome !== "settled") return body
         // Both parties are participants of this node, so the host signs for each (decision 2).
         const payer = yield* keys.signAs(contract["asker/participant-id"], RECEIPT_DOMAIN, body)
-        const payee = yield* keys.signAs(contract["responder/participant-id"], RECEIPT_DOMAIN, body)
+        // A payee of another node signed the result it delivered; the host signs only for its own participants.
+        const payee = payeeSignature ?? (yield* keys.signAs(contract["responder/participant-id"], RECEIPT_DOMAIN, body))
         return { ...body, "payer/signature": `ed25519:${payer.value}`, "payee/signature": `ed25519:${payee.value}` } satisfies ProcurementReceipt
       })
 
@@ -209,7 +216,7 @@ export const make = (windows: RailWindows = defaultWindows) =>
           const released = yield* ledger.accept(held.hold_id).pipe(Effect.mapError(failed(held.order_id, "release")))
           if (Option.isSome(released.transfer)) transfers.push(released.transfer.value["transfer/id"])
         }
-        const receipt = yield* receiptFor(contract, "settled", transfers, undefined).pipe(Effect.mapError(failed(held.order_id, "sign the receipt of")))
+        const receipt = yield* receiptFor(contract, "settled", transfers, undefined, delivery.payee_signature).pipe(Effect.mapError(failed(held.order_id, "sign the receipt of")))
         const envelope: ResponseEnvelope = {
           "schema/v": 1,
           "response/id": idsOf(held.order_id).response,
