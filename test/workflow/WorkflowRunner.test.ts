@@ -64,10 +64,13 @@ describe("workflow runner", () => {
       // Each move is traced under the run id.
       const traces = yield* node.traces.byCorrelation("wf-morning")
       expect(traces.filter((t) => t.hook === "workflow.event").map((t) => t.outcome)).toEqual(Array(5).fill("completed"))
-      // ... and so is each order's service.execute chain, through its provider's Dator only.
+      // ... and so is each order's service.execute chain, handled by its provider's Dator only: the Dators
+      // before it in the chain are passed over (a `return` ends the chain, so none after it is reached).
       const orders = traces.filter((t) => t.hook === "service.execute")
       expect(orders).toHaveLength(14)
-      expect(orders.every((t) => t.outcome === "returned" && t.executors.length === 1)).toBe(true)
+      expect(orders.every((t) => t.outcome === "returned")).toBe(true)
+      expect(orders.every((t) => t.executors.filter((e) => e.status === "applied").length === 1)).toBe(true)
+      expect(orders.every((t) => t.executors.every((e) => e.status === "applied" || e.status === "passed-over"))).toBe(true)
     }))
 
   it.scopedLive("queue saturation is retried by the phase's policy and the workflow still completes", () =>
