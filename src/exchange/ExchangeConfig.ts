@@ -22,13 +22,14 @@ export const CatalogConfig = Schema.Struct({
 /** The decoded `catalog` section. */
 export type CatalogConfig = typeof CatalogConfig.Type
 
-/** The `procurement` section: the settlement rail (only `none` until the ledger lands). */
+/** The `procurement` section: how orders are accepted, and the settlement rail. */
 export const ProcurementConfig = Schema.Struct({
   /**
-   * `offer-terms`: orders of an offer with auto_accept false wait for the provider's operator
-   * (OrderAcceptance); `automatic`: this node's operator has accepted them in advance.
+   * `offer-terms` (the default): orders of an offer with auto_accept false wait for the provider's
+   * operator (OrderAcceptance) until accepted, refused or expired, as the offer says; `automatic`:
+   * this node's operator has accepted them in advance (an explicit choice, never implied).
    */
-  acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "automatic" as const }),
+  acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "offer-terms" as const }),
   settlement: Schema.optionalWith(
     Schema.Struct({
       /** `none`: nothing held; `host-ledger`: holds, transfers and receipts on this node's ledger. */

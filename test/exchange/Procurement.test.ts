@@ -8,6 +8,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Either, Fiber, Queue } from "effect"
 import { fileURLToPath } from "node:url"
+import { defaultExchange } from "../../src/exchange/ExchangeConfig.js"
 import type { OrderInput } from "../../src/exchange/Procurement.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { fixtureEntry, RUN_MARKER } from "../support/Fixture.js"
@@ -126,6 +127,28 @@ describe("procurement.order", () => {
         ["gate", "applied", "reject"]
       ])
       expect(yield* node.procurement.depth("dator-illustration")).toBe(0)
+    }))
+
+  it.scopedLive("by default an order of an offer with auto_accept false awaits its operator, who accepts or refuses it", () =>
+    Effect.gen(function*() {
+      // The node's own defaults (procurement.acceptance: offer-terms), not the harness's.
+      const node = yield* startExchange(storyDators(), { settings: defaultExchange })
+      const arrivals = yield* node.acceptance.subscribe
+      const redaction = (stepId: string) =>
+        newsOrder({ step_id: stepId, provider_id: "local:dator-redaction", service_type: "redaction.pl", price: 1000, input: { text: "Ala ma kota" } })
+      const accepted = yield* Effect.fork(node.procurement.order(redaction("redact-1")))
+      const first = yield* Queue.take(arrivals)
+      expect((yield* node.acceptance.pending).map((order) => order.order_id)).toEqual(["order:wf-test:redact-1:1"])
+      // Nothing reached Ola's Dator while the order waited.
+      expect(yield* node.traces.byCorrelation(first.order_id)).toEqual([])
+      yield* node.acceptance.accept(first.order_id)
+      expect((yield* Fiber.join(accepted)).outcome).toBe("completed")
+
+      const refused = yield* Effect.fork(node.procurement.order(redaction("redact-2")))
+      yield* node.acceptance.refuse((yield* Queue.take(arrivals)).order_id, "not today")
+      expect(yield* Fiber.join(refused)).toMatchObject({ outcome: "rejected", reason: "order-refused", field: "queue.auto_accept" })
+      // An offer with auto_accept true (Adam's news) is not held.
+      expect((yield* node.procurement.order(newsOrder())).outcome).toBe("completed")
     }))
 
   it.scopedLive("refuses an order that does not match the catalog offer, naming the field, without dispatching it", () =>

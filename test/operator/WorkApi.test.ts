@@ -33,6 +33,8 @@ describe("the work API on a running node", () => {
         node: { id: "work-test", data_dir: "./data", log_level: "info" },
         operator: { listen: "127.0.0.1:0" },
         modules,
+        // The runs here are not about acceptance: the redaction orders (auto_accept false) are accepted in advance.
+        procurement: { acceptance: "automatic" },
         schedules: [{
           id: "tick",
           cron: "*/2 * * * * *",

@@ -15,7 +15,7 @@ import { TraceStore } from "../../src/middleware/TraceStore.js"
 import * as NodeRoot from "../../src/node/NodeRoot.js"
 import { Supervisor } from "../../src/supervisor/Supervisor.js"
 import * as RunManager from "../../src/workflow/RunManager.js"
-import { arcaEntry, fastRetries, MORNING_TEMPLATE, readJsonObject, storyDators, tempDataDir } from "../exchange/ExchangeHarness.js"
+import { acceptedInAdvance, arcaEntry, fastRetries, MORNING_TEMPLATE, readJsonObject, storyDators, tempDataDir } from "../exchange/ExchangeHarness.js"
 import { quiet } from "../support/Node.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { storedRun } from "./StoredRuns.js"
@@ -43,7 +43,7 @@ const life = (dataDir: string, inquirium: Layer.Layer<InquiriumProvider>) =>
       node: NodeSettings.make({ id: "node-cancel", data_dir: dataDir }),
       modules: [...storyDators({ redaction: 6, illustration: 6 }), arcaEntry()]
     })
-    const exchange = { ...defaultExchange, catalog: { ...defaultExchange.catalog, refresh: false } }
+    const exchange = acceptedInAdvance({ ...defaultExchange, catalog: { ...defaultExchange.catalog, refresh: false } })
     const layer = RunManager.layer.pipe(
       Layer.provideMerge(NodeRoot.layer(Path.join(dataDir, "node.json"), config, { exchange, inquirium }))
     )

@@ -15,7 +15,7 @@ import type { RunEvent } from "../../src/workflow/WorkflowRun.js"
 import { fixtureEntry } from "../support/Fixture.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { storedRun } from "./StoredRuns.js"
-import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, readJsonObject, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
+import { acceptedInAdvance, arcaEntry, fastRetries, get, MORNING_TEMPLATE, readJsonObject, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
 
@@ -162,7 +162,7 @@ describe("workflow runner", () => {
 
   it.scopedLive("with approve_transitions, a swap backed by a catalog offer is approved and the step's new terms are used", () =>
     Effect.gen(function*() {
-      const settings = { ...defaultExchange, workflow: { ...defaultExchange.workflow, approve_transitions: true } }
+      const settings = acceptedInAdvance({ ...defaultExchange, workflow: { ...defaultExchange.workflow, approve_transitions: true } })
       const node = yield* startExchange([...storyDators({ redaction: 6, illustration: 6 }), arcaEntry()], { settings })
       const swap = {
         transition_id: "swap-2",
