@@ -105,7 +105,8 @@ export const outcomeLines = (outcome: RunOutcome, runFile: string): ReadonlyArra
     .join(", ")
   return [
     `workflow ${outcome.workflow_id} run ${outcome.run_id} ${outcome.status.toUpperCase()}` +
-      `${failure === undefined ? "" : ` (${failure.code}${where === "" ? "" : `, ${where}`})`}: ${failure?.reason ?? "no reason recorded"}`,
+      `${failure === undefined ? "" : ` (${failure.code}${where === "" ? "" : `, ${where}`})`}: ` +
+      `${failure?.reason ?? (outcome.status === "cancelled" ? "cancelled by the operator" : "no reason recorded")}`,
     `run saved in ${runFile}${outcome.status === "suspended" ? " (resume it with --run-id)" : ""}`
   ]
 }

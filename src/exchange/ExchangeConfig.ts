@@ -37,10 +37,11 @@ export type ProviderRoute = typeof ProviderRoute.Type
 /** The `procurement` section: acceptance, remote provider aliases and the settlement rail. */
 export const ProcurementConfig = Schema.Struct({
   /**
-   * `offer-terms`: orders of an offer with auto_accept false wait for the provider's operator
-   * (OrderAcceptance); `automatic`: this node's operator has accepted them in advance.
+   * `offer-terms` (the default): orders of an offer with auto_accept false wait for the provider's
+   * operator (OrderAcceptance) until accepted, refused or expired, as the offer says; `automatic`:
+   * this node's operator has accepted them in advance (an explicit choice, never implied).
    */
-  acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "automatic" as const }),
+  acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "offer-terms" as const }),
   /**
    * Where a template's provider alias is served by another node (SETTLEMENT.md decision 2: a
    * `local:<executor>` id is a template alias only), e.g. `{"local:dator-news": {"node_id":

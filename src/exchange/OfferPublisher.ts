@@ -1,19 +1,20 @@
 /**
  * Publication of this node's offers (docs/modules.md §2.2) and the `catalog.publish-offer`
  * capability. For one service of one Dator instance the host drafts a `service-offer.v1`, runs the
- * `service.publish` chain through that Dator only (it shapes pricing, constraints, delivery, queue
- * from its provider profile; the field registry clips anything host-owned), then signs and stores
+ * `service.publish` chain aimed at that Dator (it shapes pricing, constraints, delivery, queue
+ * from its provider profile; policy modules on the hook take their turn, other Dators are passed
+ * over: ExecutorChains; the field registry clips anything host-owned), then signs and stores
  * the result in the catalog. At start every configured Dator service is published; while the node
  * runs, offers are published again before they expire. The `catalog.publish-offer` capability over it
  * is in src/capability/CatalogPublishOffer.ts.
  */
 import { Clock, Context, Duration, Effect, Either, Layer, Schedule, Schema } from "effect"
 import { isJsonObject } from "../contract/Json.js"
-import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import type { ClippedPath } from "../middleware/ChainTrace.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
 import type { CatalogConfig } from "./ExchangeConfig.js"
 import { ExecutorChains } from "./ExecutorChains.js"
+import { profileServices } from "./ProviderProfile.js"
 import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
 
 /** The hook a Dator shapes offers on. */
@@ -46,27 +47,13 @@ export interface PublicationReport {
 
 /** The publisher. */
 export class OfferPublisher extends Context.Tag("orbiplex/OfferPublisher")<OfferPublisher, {
-  /** Shapes (through `executorId` only), signs and stores the offer of one service. */
+  /** Shapes (on the chain aimed at `executorId`), signs and stores the offer of one service. */
   readonly publish: (executorId: string, serviceType: string) => Effect.Effect<Published, PublicationFailed>
   /** Publishes every service of every Dator in the config; failures are reported, not raised. */
   readonly publishAll: Effect.Effect<PublicationReport>
   /** Service types of an executor's provider profile (`settings.services[*].service_type`). */
   readonly servicesOf: (executorId: string) => ReadonlyArray<string>
 }>() {}
-
-const ProfileServices = Schema.Struct({
-  services: Schema.optionalWith(Schema.Array(Schema.Struct({ service_type: Schema.NonEmptyTrimmedString })), {
-    default: () => []
-  })
-})
-const decodeServices = Schema.decodeUnknownEither(ProfileServices)
-
-/** Service types a module entry's profile names (none when its settings have no valid `services`). */
-export const profileServices = (entry: ModuleEntry): ReadonlyArray<string> =>
-  Either.match(decodeServices(entry.settings), {
-    onLeft: () => [],
-    onRight: (profile) => profile.services.map((service) => service.service_type)
-  })
 
 /** Builds the publisher over the catalog and the per-executor chains. */
 export const make = Effect.gen(function*() {

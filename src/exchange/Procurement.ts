@@ -48,7 +48,7 @@ export interface ProcurementOptions {
 }
 
 /** Builds procurement over the catalog, the per-executor chains and the settlement rail. */
-export const make = (procurementOptions: ProcurementOptions = { acceptance: "automatic" }) => Effect.gen(function*() {
+export const make = (procurementOptions: ProcurementOptions = { acceptance: "offer-terms" }) => Effect.gen(function*() {
   const catalog = yield* OfferCatalog
   const chains = yield* ExecutorChains
   const settlement = yield* Settlement
@@ -283,5 +283,5 @@ export const layerWith = (
 ): Layer.Layer<Procurement, never, OfferCatalog | ExecutorChains | Settlement | ParticipantKeys | OrderAcceptance> =>
   Layer.effect(Procurement, make(options))
 
-/** Procurement with orders accepted in advance. */
-export const layer = layerWith({ acceptance: "automatic" })
+/** Procurement that honours offer terms (orders of an offer with auto_accept false await its operator). */
+export const layer = layerWith({ acceptance: "offer-terms" })

@@ -1,12 +1,13 @@
 /**
  * The chain runner (issue 3 item 4): `runHook` checks the payload against the hook's schema, then
  * sends one passage through the modules attached to the hook, in config order, one turn each
- * (ExecutorTurn: envelopes, validation, intents, failure policy). `return`, `drop` and `reject` end
+ * (ExecutorTurn: envelopes, validation, intents, failure policy), except those the run passes over
+ * (`RunOptions.passOver`), which the trace lists with the reason. `return`, `drop` and `reject` end
  * the chain; `defer` passes. Every run leaves its trace in the TraceStore.
  */
 import * as Metrics from "../metrics/Metrics.js"
 import { randomUUID } from "node:crypto"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { JsonObject } from "../contract/Json.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import { formatProblems, Problem } from "../contract/Problems.js"
@@ -28,11 +29,29 @@ export interface RunOptions {
   readonly annotations?: JsonObject
   /** A bound on the whole chain, on top of the hook's deadline per executor. */
   readonly deadlineMs?: number
-  /** Only these of the hook's executors take a turn (default: every attached one). */
-  readonly executors?: ReadonlyArray<string>
+  /**
+   * Which attached executors this run passes over, and why (`Option.some(reason)`); every other one
+   * takes its turn. A passed-over executor still appears in the trace, in its place in the chain, with
+   * status `passed-over` and the reason: an attached module is never left out silently.
+   */
+  readonly passOver?: (entry: ModuleEntry) => Option.Option<string>
   /** The only capabilities this run's intents may name (default: every one the host provides). */
   readonly capabilities?: ReadonlyArray<string>
 }
+
+/** The trace of an executor the run passed over: no envelope, no rounds, the reason. */
+const passedOverTrace = (entry: ModuleEntry, reason: string): ExecutorTrace => ({
+  executor_id: entry.id,
+  module_id: entry.module_id,
+  component_id: entry.component_id,
+  status: "passed-over",
+  reason,
+  clipped: [],
+  rejected_intents: [],
+  intents: [],
+  rounds: [],
+  duration_ms: 0
+})
 
 /** The payload given to `runHook` does not match the hook's payload schema; nothing ran. */
 export class PayloadInvalid extends Schema.TaggedError<PayloadInvalid>()("PayloadInvalid", {
@@ -92,9 +111,13 @@ export const make = Effect.gen(function*() {
     let outcome: ChainOutcome = "completed"
     let reason: string | undefined
     const services = servicesFor(options)
-    const only = options.executors
-    const chainOf = only === undefined ? attached(hook.name) : attached(hook.name).filter((entry) => only.includes(entry.id))
-    for (const entry of chainOf) {
+    const passOver = options.passOver ?? (() => Option.none())
+    for (const entry of attached(hook.name)) {
+      const passedOver = passOver(entry)
+      if (Option.isSome(passedOver)) {
+        executors.push(passedOverTrace(entry, passedOver.value))
+        continue
+      }
       const turn = yield* runTurn(services, chain, entry, passage)
       executors.push(turn.trace)
       passage = turn.end.passage

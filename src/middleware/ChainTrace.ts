@@ -97,13 +97,14 @@ export type RoundTrace = typeof RoundTrace.Type
 /**
  * One executor's turn. `status`: `applied` (its decision stands), `skipped` (it failed under
  * `fail_open`), `fallback` (it failed and the hook's fixed decision stands), `failed` (it failed under
- * `fail_closed`: the chain failed).
+ * `fail_closed`: the chain failed), `passed-over` (attached, but this run was not its to take: it was
+ * not invoked, and `reason` says why; e.g. another provider's order).
  */
 export const ExecutorTrace = Schema.Struct({
   executor_id: Schema.String,
   module_id: Schema.String,
   component_id: Schema.String,
-  status: Schema.Literal("applied", "skipped", "fallback", "failed"),
+  status: Schema.Literal("applied", "skipped", "fallback", "failed", "passed-over"),
   decision: optional(DecisionKind),
   reason: optional(Schema.String),
   clipped: Schema.Array(ClippedPath),

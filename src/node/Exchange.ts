@@ -1,6 +1,6 @@
 /**
  * The exchange and workflow features (issue 4) over the node's chain core and its store (runs and
- * offers are kept by the store's repositories): the node identity, the offer catalog and publisher, single-executor chains on the one chain runner,
+ * offers are kept by the store's repositories): the node identity, the offer catalog and publisher, exchange chains aimed at one provider on the one chain runner,
  * procurement over the settlement seam, and the workflow runner. It builds no chain runner, intent
  * host or capability registry of its own: `NodeRoot` binds the registry over these services and
  * then runs the publisher's startup (`OfferPublisher.layerStartup`).

@@ -7,8 +7,8 @@ import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Schema } from "effect"
 import { Json, JsonObject } from "../contract/Json.js"
 import { ChainResult } from "../middleware/ChainTrace.js"
-import { RunFailure } from "../workflow/WorkflowRecord.js"
-import { IdempotencyConflict, RunUnknown, WorkFailed, WorkRefused, WorkUnavailable } from "./WorkErrors.js"
+import { RunFailure, RunStatus } from "../workflow/WorkflowRecord.js"
+import { IdempotencyConflict, RunEnded, RunUnknown, WorkFailed, WorkRefused, WorkUnavailable } from "./WorkErrors.js"
 
 /** The header of requests that create work: same key and body answer the first answer again. */
 export const IdempotencyHeaders = Schema.Struct({
@@ -45,8 +45,8 @@ export type WorkflowStartBody = typeof WorkflowStartBody.Type
 /** 202: the run is underway. */
 export const RunAccepted = Schema.Struct({ run_id: Schema.String, href: Schema.String }).annotations({ identifier: "RunAccepted" })
 
-/** Where a run is. */
-export const RunState = Schema.Literal("running", "completed", "failed", "suspended", "cancelled")
+/** Where a run is: the stored status (`cancelled` is stored, so a restarted node still shows it). */
+export const RunState = RunStatus
 
 /** One event of a run (Arca's or the host's). */
 export const RunEventBody = Schema.Struct({
@@ -126,6 +126,7 @@ export class WorkApi extends HttpApiGroup.make("work")
   .add(HttpApiEndpoint.get("getRun", "/v1/workflows/runs/:id").setPath(RunPath).addSuccess(RunBody).addError(RunUnknown))
   .add(
     HttpApiEndpoint.post("cancelRun", "/v1/workflows/runs/:id/cancel").setPath(RunPath).addSuccess(RunBody).addError(RunUnknown)
+      .addError(RunEnded)
   )
   .add(HttpApiEndpoint.get("listSchedules", "/v1/schedules").addSuccess(ScheduleList))
   .addError(WorkUnavailable)

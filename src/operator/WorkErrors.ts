@@ -10,6 +10,7 @@ export const WORK_ERROR_STATUS = {
   WorkUnavailable: 503,
   WorkRefused: 422,
   RunUnknown: 404,
+  RunEnded: 409,
   OrderUnknown: 404,
   IdempotencyConflict: 409,
   WorkFailed: 500
@@ -34,6 +35,13 @@ export class RunUnknown extends Schema.TaggedError<RunUnknown>()(
   "RunUnknown",
   { run_id: Schema.String, message: Schema.String },
   HttpApiSchema.annotations({ status: WORK_ERROR_STATUS.RunUnknown })
+) {}
+
+/** 409: the run ended before the request (cancelling a completed, failed or cancelled run). */
+export class RunEnded extends Schema.TaggedError<RunEnded>()(
+  "RunEnded",
+  { run_id: Schema.String, status: Schema.String, message: Schema.String },
+  HttpApiSchema.annotations({ status: WORK_ERROR_STATUS.RunEnded })
 ) {}
 
 /** 404: no order awaiting a decision with this id. */

@@ -14,7 +14,7 @@ import { OperatorHttpApi } from "./OperatorHttpApi.js"
 import { idempotent } from "./Idempotent.js"
 import { PipelineRunResult, RunAccepted, type WorkflowStartBody } from "./WorkApi.js"
 import { WorkGate } from "./WorkGate.js"
-import { RunUnknown, WorkFailed, WorkRefused, WorkUnavailable } from "./WorkErrors.js"
+import { RunEnded, RunUnknown, WorkFailed, WorkRefused, WorkUnavailable } from "./WorkErrors.js"
 
 const refused = (error: { readonly message: string }) => new WorkRefused({ message: error.message })
 
@@ -22,6 +22,13 @@ const runUnknown = (runId: string) =>
   new RunUnknown({
     run_id: runId,
     message: `no workflow run ${JSON.stringify(runId)} on this node; list them with GET /v1/workflows/runs or \`orbiplex workflow list\``
+  })
+
+const runEnded = (runId: string, status: string) =>
+  new RunEnded({
+    run_id: runId,
+    status,
+    message: `workflow run ${JSON.stringify(runId)} has already ended (${status}): there is nothing to cancel`
   })
 
 const viewBody = (view: RunView) => ({ ...view, events: view.events.map((event) => ({ ...event })) })
@@ -111,7 +118,9 @@ export const layer: Layer.Layer<HttpApiGroup.ApiGroup<"operator", "work">, never
         .handle("cancelRun", ({ path }) =>
           Effect.flatMap(gate.current, (desk) =>
             Effect.gen(function*() {
-              yield* desk.runs.cancel(path.id)
+              const result = yield* desk.runs.cancel(path.id).pipe(Effect.mapError((error) => new WorkFailed({ message: error.message })))
+              if (result._tag === "Unknown") return yield* runUnknown(path.id)
+              if (result._tag === "Ended") return yield* runEnded(path.id, result.status)
               yield* desk.runs.awaitEnd(path.id)
               const view = yield* desk.runs.get(path.id).pipe(Effect.mapError((error) => new WorkFailed({ message: error.message })))
               return yield* Option.match(view, { onNone: () => Effect.fail(runUnknown(path.id)), onSome: (found) => Effect.succeed(viewBody(found)) })

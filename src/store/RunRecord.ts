@@ -22,8 +22,11 @@ export const RunFailure = Schema.Struct({
 /** Why a run stopped. */
 export type RunFailure = typeof RunFailure.Type
 
-/** Where a run is, for the host. `suspended`: Arca could not be reached; the run can be resumed. */
-export const RunStatus = Schema.Literal("running", "completed", "failed", "suspended")
+/**
+ * Where a run is, for the host. `suspended`: Arca could not be reached; the run can be resumed.
+ * `cancelled`: the operator cancelled it; final, never resumed or written again.
+ */
+export const RunStatus = Schema.Literal("running", "completed", "failed", "suspended", "cancelled")
 /** Where a run is. */
 export type RunStatus = typeof RunStatus.Type
 

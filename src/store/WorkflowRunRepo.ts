@@ -2,7 +2,9 @@
  * Workflow runs (docs/modules.md §3.8): a `RunRecord` (its state and the host's bookkeeping),
  * stored as one `workflow_runs` row plus its steps (the outcome of every intent it ran) in
  * `intent_outcomes` under the scope `run:<run_id>`. Outcomes are insert-if-absent: saving a run
- * never replaces an outcome already stored.
+ * never replaces an outcome already stored. A cancelled run is final in the store itself: a save that
+ * comes after the cancel (a driver's last write racing the operator) changes nothing, so a cancel can
+ * never be undone into `running` and picked up again by the resume at the next start.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
@@ -73,6 +75,17 @@ const fromRow = (row: RunRow, outcomes: ReadonlyArray<IntentResult>): StoredRun 
   }
 })
 
+const CANCELLED: RunStatus = "cancelled"
+/** The statuses a run can be cancelled from: it has not ended (a suspended run would be resumed). */
+const CANCELLABLE: ReadonlyArray<RunStatus> = ["running", "suspended"]
+
+/** What cancelling a stored run did. */
+export type CancelResult =
+  | { readonly _tag: "Cancelled" }
+  /** It had ended already (`completed`, `failed` or `cancelled`); nothing changed. */
+  | { readonly _tag: "Ended"; readonly status: RunStatus }
+  | { readonly _tag: "Unknown" }
+
 /** The workflow run repository. */
 export class WorkflowRunRepo extends Context.Tag("orbiplex/store/WorkflowRunRepo")<WorkflowRunRepo, {
   /** Writes the run (and any outcome not stored yet) in one transaction; durable on return. */
@@ -85,6 +98,8 @@ export class WorkflowRunRepo extends Context.Tag("orbiplex/store/WorkflowRunRepo
   readonly list: Effect.Effect<ReadonlyArray<string>, StoreFailed>
   /** Ids of the runs in a status (e.g. `running`, to resume after a restart), sorted. */
   readonly withStatus: (status: StoredRun["host"]["status"]) => Effect.Effect<ReadonlyArray<string>, StoreFailed>
+  /** Marks a run that has not ended `cancelled` (atomically: a run ending meanwhile stays as it ended). */
+  readonly cancel: (runId: string, atMs: number) => Effect.Effect<CancelResult, StoreFailed>
   /** Records one step's outcome unless one is stored; answers the stored (first) one. */
   readonly recordStep: (runId: string, outcome: IntentResult) => Effect.Effect<IntentResult, StoreFailed>
 }>() {}
@@ -101,7 +116,20 @@ export const make = Effect.gen(function*() {
         workflow_id = excluded.workflow_id, executor_id = excluded.executor_id, status = excluded.status,
         template = excluded.template, params = excluded.params, state = excluded.state, moves = excluded.moves,
         last_intents = excluded.last_intents, pending_events = excluded.pending_events, failure = excluded.failure,
-        updated_at_ms = excluded.updated_at_ms`
+        updated_at_ms = excluded.updated_at_ms
+        WHERE workflow_runs.status <> ${CANCELLED}`
+  })
+  const markCancelled = SqlSchema.findAll({
+    Request: Schema.Struct({ run_id: Schema.String, at_ms: DbInt }),
+    Result: Schema.Struct({ run_id: Schema.String }),
+    execute: ({ at_ms, run_id }) =>
+      sql`UPDATE workflow_runs SET status = ${CANCELLED}, updated_at_ms = ${at_ms}
+        WHERE run_id = ${run_id} AND status IN ${sql.in(CANCELLABLE)} RETURNING run_id`
+  })
+  const statusOf = SqlSchema.findOne({
+    Request: Schema.String,
+    Result: Schema.Struct({ status: RunStatus }),
+    execute: (runId) => sql`SELECT status FROM workflow_runs WHERE run_id = ${runId}`
   })
   const insertNew = SqlSchema.findAll({
     Request: RunRow,
@@ -162,8 +190,19 @@ export const make = Effect.gen(function*() {
     return Option.some(fromRow(row.value, yield* outcomes.ofScope(runScope(runId))))
   })
 
+  const cancel = Effect.fn("WorkflowRunRepo.cancel")(function*(runId: string, atMs: number) {
+    const marked = yield* markCancelled({ run_id: runId, at_ms: atMs }).pipe(failedAs(`cancel workflow run ${runId}`))
+    if (marked.length > 0) return { _tag: "Cancelled" } satisfies CancelResult
+    const row = yield* statusOf(runId).pipe(failedAs(`read workflow run ${runId}`))
+    return Option.match(row, {
+      onNone: (): CancelResult => ({ _tag: "Unknown" }),
+      onSome: ({ status }): CancelResult => ({ _tag: "Ended", status })
+    })
+  })
+
   return WorkflowRunRepo.of({
     save,
+    cancel,
     insertIfAbsent,
     load,
     list: ids(undefined).pipe(Effect.map((rows) => rows.map((row) => row.run_id)), failedAs("list workflow runs")),

@@ -1,19 +1,19 @@
 /**
  * The runs a node drives in its own scope (issue 10): `start` persists a run and answers its id at
  * once while the run goes on in a fiber of the node; each run's events are kept in memory so a
- * client can follow its phases; `cancel` interrupts the run's fiber. Built over the runner's
- * existing API (`start`, `load`), nothing of the runner is changed.
+ * client can follow its phases; `cancel` marks the run cancelled in the store (final: a restart does
+ * not resume it) and stops its driver (WorkflowRunner.cancel). Built over the runner's API.
  */
 import { randomUUID } from "node:crypto"
 import { Cause, Context, Deferred, Effect, Exit, FiberMap, Layer, Option, Ref, Schema } from "effect"
 import type { JsonObject } from "../contract/Json.js"
 import type { RunEvent, RunOutcome, StartRequest } from "./WorkflowRun.js"
 import { WorkflowRunner } from "./WorkflowRunner.js"
-import { WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
+import { type CancelResult, WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
 import type * as RunFile from "./WorkflowRecord.js"
 
-/** Where a run is, as the node sees it: the stored status, or `cancelled` by an operator. */
-export type RunState = RunFile.RunStatus | "cancelled"
+/** Where a run is, as the node sees it: the stored status (`cancelled` included, since it is stored). */
+export type RunState = RunFile.RunStatus
 
 /** A run as the work API shows it. */
 export interface RunView {
@@ -49,7 +49,6 @@ export class RunManagerError extends Schema.TaggedError<RunManagerError>()("RunM
 interface Tracked {
   readonly events: Ref.Ref<ReadonlyArray<RunEvent>>
   readonly done: Deferred.Deferred<RunOutcome | "cancelled" | "errored">
-  readonly cancelled: Ref.Ref<boolean>
 }
 
 /** The node's runs. */
@@ -60,8 +59,11 @@ export class RunManager extends Context.Tag("orbiplex/RunManager")<RunManager, {
   readonly get: (runId: string) => Effect.Effect<Option.Option<RunView>, RunManagerError>
   /** Every stored run, newest ids last. */
   readonly list: Effect.Effect<ReadonlyArray<RunSummary>, RunManagerError>
-  /** Interrupts a run this node drives; `false` when it does not drive it. */
-  readonly cancel: (runId: string) => Effect.Effect<boolean>
+  /**
+   * Cancels a run that has not ended, whoever drives it (or none: a suspended run); says when the run
+   * had ended already or is not known.
+   */
+  readonly cancel: (runId: string) => Effect.Effect<CancelResult, RunManagerError>
   /** Waits for a run this node started to end; `None` for runs it does not know. */
   readonly awaitEnd: (runId: string) => Effect.Effect<Option.Option<RunOutcome | "cancelled" | "errored">>
   /** Whether this node drives the run now. */
@@ -96,8 +98,7 @@ export const make = Effect.gen(function*() {
     }
     const entry: Tracked = {
       events: yield* Ref.make<ReadonlyArray<RunEvent>>([]),
-      done: yield* Deferred.make<RunOutcome | "cancelled" | "errored">(),
-      cancelled: yield* Ref.make(false)
+      done: yield* Deferred.make<RunOutcome | "cancelled" | "errored">()
     }
     yield* Ref.update(tracked, (map) => new Map(map).set(runId, entry))
     const started = yield* Deferred.make<void, RunManagerError>()
@@ -116,11 +117,8 @@ export const make = Effect.gen(function*() {
               return Deferred.fail(started, new RunManagerError({ run_id: runId, reason }))
             }
           })
-          const cancelled = yield* Ref.get(entry.cancelled)
-          yield* Deferred.succeed(
-            entry.done,
-            Exit.isSuccess(exit) ? exit.value : cancelled || Exit.isInterrupted(exit) ? "cancelled" : "errored"
-          )
+          // A cancel interrupts the driver: the run's end is an interruption.
+          yield* Deferred.succeed(entry.done, Exit.isSuccess(exit) ? exit.value : Exit.isInterrupted(exit) ? "cancelled" : "errored")
           if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) {
             yield* Effect.logWarning(`workflow run ${runId} stopped: ${Exit.isFailure(exit) ? String(exit.cause) : ""}`)
           }
@@ -140,13 +138,12 @@ export const make = Effect.gen(function*() {
     if (Option.isNone(record)) return Option.none<RunView>()
     const entry = yield* trackedOf(runId)
     const events = Option.isSome(entry) ? yield* Ref.get(entry.value.events) : []
-    const cancelled = Option.isSome(entry) ? yield* Ref.get(entry.value.cancelled) : false
     const active = yield* FiberMap.has(fibers, runId)
     const host = record.value.host
     const view: RunView = {
       run_id: record.value.run_id,
       workflow_id: record.value.workflow_id,
-      status: cancelled && host.status === "running" ? "cancelled" : host.status,
+      status: host.status,
       moves: host.moves,
       state: record.value.state,
       ...(host.failure === undefined ? {} : { failure: host.failure }),
@@ -166,14 +163,15 @@ export const make = Effect.gen(function*() {
     )
   })
 
-  const cancel = (runId: string) =>
-    Effect.gen(function*() {
-      if (!(yield* FiberMap.has(fibers, runId))) return false
-      const entry = yield* trackedOf(runId)
-      if (Option.isSome(entry)) yield* Ref.set(entry.value.cancelled, true)
-      yield* FiberMap.remove(fibers, runId)
-      return true
-    })
+  const cancel = Effect.fn("RunManager.cancel")(function*(runId: string) {
+    const result = yield* runner.cancel(runId).pipe(
+      Effect.mapError((error) => new RunManagerError({ run_id: runId, reason: `cannot cancel it: ${error.message}` }))
+    )
+    // A run this node started may be between being stored and being driven (no driver to stop yet):
+    // its fiber stops here.
+    if (result._tag === "Cancelled") yield* FiberMap.remove(fibers, runId)
+    return result
+  })
 
   return RunManager.of({
     start,

@@ -2,7 +2,8 @@
  * Resumes, when the node starts, every run the store holds as `running`: a run whose host died (a
  * crash, a SIGKILL, a power cut) mid-run. Each is driven on in its own fiber in the node's scope, as
  * `workflow run --run-id` would; intent ids already recorded are answered from the store, never run
- * again. A run stopped on purpose (`suspended`, `failed`) is left for the operator.
+ * again. A run stopped on purpose (`suspended`, `failed`) is left for the operator; a `cancelled` one
+ * has ended for good and is never picked up.
  */
 import { Effect, Layer } from "effect"
 import { WorkflowRunRepo } from "../store/WorkflowRunRepo.js"

@@ -39,7 +39,7 @@ import {
 } from "./WorkflowRun.js"
 import * as RunFile from "./WorkflowRecord.js"
 import type { StoreFailed } from "../store/StoreError.js"
-import { WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
+import { type CancelResult, WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
 
 /** The workflow runner. */
 export class WorkflowRunner extends Context.Tag("orbiplex/WorkflowRunner")<WorkflowRunner, {
@@ -47,6 +47,11 @@ export class WorkflowRunner extends Context.Tag("orbiplex/WorkflowRunner")<Workf
   readonly start: (request: Run.StartRequest, options?: DriveOptions) => Effect.Effect<RunOutcome, RunError>
   /** Drives a stored run on from where it was (after a restart of Arca or of the host). */
   readonly resume: (runId: string, options?: DriveOptions) => Effect.Effect<RunOutcome, RunError>
+  /**
+   * Cancels a run that has not ended: marks it `cancelled` in the store (final: never resumed), then
+   * stops its driver in this process, if it has one, and waits until it has stopped.
+   */
+  readonly cancel: (runId: string) => Effect.Effect<CancelResult, StoreFailed>
   /** Queues a provider/price change request (`event.detail`, §3.7) for the run's next move. */
   readonly requestTransition: (runId: string, detail: JsonObject) => Effect.Effect<void, RunNotFound | RunInvalid | StoreFailed>
   /** The stored run. */
@@ -348,8 +353,10 @@ export const make = (settings: WorkflowConfig) =>
       if (Option.isNone(stored)) return yield* new RunNotFound({ run_id: runId })
       const record = stored.value
       const arcaStatus = RunFile.stateString(record.state, "status")
-      // Arca's own end is final; a run the host stopped (suspended, refused decision) is tried again.
-      if (record.host.status === "completed" || (arcaStatus === "failed" && record.host.failure?.source === "arca")) {
+      // Arca's own end and the operator's cancel are final; a run the host stopped (suspended, refused
+      // decision) is tried again.
+      const final = record.host.status === "completed" || record.host.status === "cancelled"
+      if (final || (arcaStatus === "failed" && record.host.failure?.source === "arca")) {
         return outcomeOf(record)
       }
       const running: RunFile.RunRecord = {
@@ -368,9 +375,18 @@ export const make = (settings: WorkflowConfig) =>
         yield* store.save({ ...record, host: { ...record.host, pending_events: [...record.host.pending_events, detail] } })
       })
 
+    // The mark comes first: from then on no driver can begin (resume refuses a cancelled run) and a
+    // driver's late write changes nothing (the store keeps a cancelled run as it is).
+    const cancel = Effect.fn("WorkflowRunner.cancel")(function*(runId: string) {
+      const result = yield* store.cancel(runId, yield* Clock.currentTimeMillis)
+      if (result._tag === "Cancelled") yield* drivers.interrupt(runId)
+      return result
+    })
+
     return WorkflowRunner.of({
       start,
       resume,
+      cancel,
       requestTransition,
       load: loadRecord,
       executorId: Either.match(executor, { onLeft: () => Option.none(), onRight: (entry) => Option.some(entry.id) })

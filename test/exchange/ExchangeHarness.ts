@@ -134,6 +134,17 @@ export const storyProfiles = (depths: StoryDepths = {}): Record<string, Record<s
 export const storyDators = (depths: StoryDepths = {}): ReadonlyArray<ModuleEntry> =>
   Object.entries(storyProfiles(depths)).map(([id, settings]) => datorEntry(id, settings))
 
+/**
+ * `settings` with orders accepted in advance (`procurement.acceptance: automatic`). The story's
+ * redaction offer has auto_accept false, so under the default (`offer-terms`) its orders wait for an
+ * operator; the tests that run the story without one at hand say so with these settings, and the
+ * tests about acceptance pass `offer-terms` (or the defaults) themselves.
+ */
+export const acceptedInAdvance = (settings: ExchangeSettings = defaultExchange): ExchangeSettings => ({
+  ...settings,
+  procurement: { ...settings.procurement, acceptance: "automatic" }
+})
+
 /** What a test drives. */
 export interface ExchangeNode {
   readonly dataDir: string
@@ -156,6 +167,7 @@ export interface ExchangeNode {
 
 /** Options of `startExchange`. */
 export interface ExchangeTestOptions {
+  /** Default: `acceptedInAdvance()` (no operator at hand to accept the story's redaction orders). */
   readonly settings?: ExchangeSettings
   readonly inquirium?: Layer.Layer<InquiriumProvider>
   /** Reuse a data folder (a host "restart"); a fresh temp folder otherwise. */
@@ -180,7 +192,7 @@ export const startExchange = (
     const close = quiet(Scope.close(scope, Exit.void))
     yield* Effect.addFinalizer(() => close)
     const layer = NodeRoot.layerExchange(config, {
-      exchange: options.settings ?? defaultExchange,
+      exchange: options.settings ?? acceptedInAdvance(),
       ...(options.inquirium === undefined ? {} : { inquirium: options.inquirium })
     })
     const context = yield* Layer.buildWithScope(layer, scope).pipe(Effect.orDie, quiet)

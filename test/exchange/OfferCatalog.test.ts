@@ -54,9 +54,14 @@ describe("offer publication", () => {
       expect(Date.parse(String(doc["expires_at"])) - Date.parse(String(doc["issued_at"]))).toBe(12 * 3_600_000)
       // The signature covers the content: a changed price no longer verifies.
       expect(node.catalog.verify({ ...news, document: { ...doc, pricing: { amount: 1, currency: "ORC" } } })).toBe(false)
-      // Each Dator shaped only its own offer: one executor per publication trace.
+      // Each Dator shaped only its own offer: the other Dators on the chain are passed over, visibly.
       const trace = yield* node.traces.byCorrelation(news.offer_id)
-      expect(trace.flatMap((t) => t.executors.map((e) => e.executor_id))).toEqual(["dator-news"])
+      expect(trace.flatMap((t) => t.executors.map((e) => [e.executor_id, e.status]))).toEqual([
+        ["dator-news", "applied"],
+        ["dator-redaction", "passed-over"],
+        ["dator-illustration", "passed-over"]
+      ])
+      expect(trace[0]?.executors[1]?.reason).toContain("provider dator-news's own offer or order")
     }))
 
   it.scopedLive("clips a forbidden write (offer_extras provider_id), applies the rest, and signs the host's identity", () =>

@@ -1,12 +1,14 @@
 /**
- * Host procurement (docs/modules.md §2.3, §3.6) with the real Dator: an order runs through its
- * provider's Dator only, whose `inquirium.request` intent the host carries out; mismatches with the
+ * Host procurement (docs/modules.md §2.3, §3.6) with the real Dator: an order runs the whole
+ * `service.execute` chain, handled by its provider's Dator only (policy modules take their turn, other
+ * Dators are passed over), whose `inquirium.request` intent the host carries out; mismatches with the
  * catalog offer are refused naming the field; a full queue is an order-level outcome, whether the
  * host or the Dator sees it first; a provider's invalid decision fails the order, never completes it.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Either, Fiber, Queue } from "effect"
 import { fileURLToPath } from "node:url"
+import { defaultExchange } from "../../src/exchange/ExchangeConfig.js"
 import type { OrderInput } from "../../src/exchange/Procurement.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { fixtureEntry, RUN_MARKER } from "../support/Fixture.js"
@@ -66,6 +68,87 @@ describe("procurement.order", () => {
         expect.objectContaining({ intent_id: "inquirium:order:wf-test:news-1:1", capability: "inquirium.request", status: "ok" })
       ])
       expect(yield* node.procurement.depth("dator-news")).toBe(0)
+    }))
+
+  it.scopedLive("runs the whole chain in order: policy modules take their turn, a policy reject rejects the order, other Dators are passed over", () =>
+    Effect.gen(function*() {
+      const scripted = (id: string, hooks: ReadonlyArray<string>, answer: Record<string, unknown>) =>
+        fixtureEntry(id, "scripted", {
+          hooks,
+          env: { FIXTURE_DECISION: JSON.stringify({ schema_version: "middleware-decision.v1", ...answer }) }
+        })
+      const auditor = scripted("auditor", ["service.publish", "service.execute"], {
+        decision: "annotate",
+        reason: "audited",
+        annotations: { audited: true }
+      })
+      const gate = scripted("gate", ["service.execute"], {
+        decision: "reject",
+        reason: "the operator's policy refuses illustration orders",
+        diagnostics: { code: "policy-refused", detail: "no illustrations bought today" }
+      })
+      const [news, , illustration] = storyDators()
+      if (news === undefined || illustration === undefined) return yield* Effect.dieMessage("story Dators missing")
+      const node = yield* startExchange([auditor, news, gate, illustration])
+      const statuses = (correlationId: string) =>
+        Effect.map(node.traces.byCorrelation(correlationId), (traces) =>
+          traces.flatMap((trace) => trace.executors.map((e) => [e.executor_id, e.status, e.decision ?? null])))
+
+      // Publication: the auditor shapes nothing but takes its turn; the Dator the offer is not for is passed over.
+      const illustrationOffer = (yield* node.catalog.offersOf("local:dator-illustration"))[0]
+      expect(yield* statuses(illustrationOffer?.offer_id ?? "?")).toEqual([
+        ["auditor", "applied", "annotate"],
+        ["dator-news", "passed-over", null],
+        ["dator-illustration", "applied", "rewrite"]
+      ])
+
+      // An order for the first Dator: it returns the response before the gate (chain order is the config's).
+      const completed = yield* node.procurement.order(newsOrder())
+      expect(completed.outcome).toBe("completed")
+      expect(yield* statuses("order:wf-test:news-1:1")).toEqual([["auditor", "applied", "annotate"], ["dator-news", "applied", "return"]])
+
+      // An order for the Dator after the gate: the gate's reject is the order's outcome; the Dator is never asked.
+      const refused = yield* node.procurement.order(newsOrder({
+        step_id: "illustration-1",
+        provider_id: "local:dator-illustration",
+        service_type: "illustration.editorial",
+        price: 500
+      }))
+      expect(refused).toMatchObject({
+        outcome: "rejected",
+        order_id: "order:wf-test:illustration-1:1",
+        reason: "policy-refused",
+        field: "provider",
+        message: "no illustrations bought today"
+      })
+      expect(yield* statuses("order:wf-test:illustration-1:1")).toEqual([
+        ["auditor", "applied", "annotate"],
+        ["dator-news", "passed-over", null],
+        ["gate", "applied", "reject"]
+      ])
+      expect(yield* node.procurement.depth("dator-illustration")).toBe(0)
+    }))
+
+  it.scopedLive("by default an order of an offer with auto_accept false awaits its operator, who accepts or refuses it", () =>
+    Effect.gen(function*() {
+      // The node's own defaults (procurement.acceptance: offer-terms), not the harness's.
+      const node = yield* startExchange(storyDators(), { settings: defaultExchange })
+      const arrivals = yield* node.acceptance.subscribe
+      const redaction = (stepId: string) =>
+        newsOrder({ step_id: stepId, provider_id: "local:dator-redaction", service_type: "redaction.pl", price: 1000, input: { text: "Ala ma kota" } })
+      const accepted = yield* Effect.fork(node.procurement.order(redaction("redact-1")))
+      const first = yield* Queue.take(arrivals)
+      expect((yield* node.acceptance.pending).map((order) => order.order_id)).toEqual(["order:wf-test:redact-1:1"])
+      // Nothing reached Ola's Dator while the order waited.
+      expect(yield* node.traces.byCorrelation(first.order_id)).toEqual([])
+      yield* node.acceptance.accept(first.order_id)
+      expect((yield* Fiber.join(accepted)).outcome).toBe("completed")
+
+      const refused = yield* Effect.fork(node.procurement.order(redaction("redact-2")))
+      yield* node.acceptance.refuse((yield* Queue.take(arrivals)).order_id, "not today")
+      expect(yield* Fiber.join(refused)).toMatchObject({ outcome: "rejected", reason: "order-refused", field: "queue.auto_accept" })
+      // An offer with auto_accept true (Adam's news) is not held.
+      expect((yield* node.procurement.order(newsOrder())).outcome).toBe("completed")
     }))
 
   it.scopedLive("refuses an order that does not match the catalog offer, naming the field, without dispatching it", () =>

@@ -44,6 +44,8 @@ const nodeConfig = (place: Place): string => {
   return writeFile(place.dataDir, "node.json", {
     node: { id: "crash-test", data_dir: place.dataDir, log_level: "info" },
     storage: place.settings(),
+    // No operator accepts the redaction orders (auto_accept false) here: accepted in advance.
+    procurement: { acceptance: "automatic" },
     modules
   })
 }
@@ -132,5 +134,5 @@ forEachDialect("a SIGKILLed node resumes its workflow from the store", (dialect)
       )
       expect(newOrders.length).toBeGreaterThan(0)
       expect(ordersOfLife2.length).toBe(newOrders.length)
-    }))
+    }), 240_000)
 })

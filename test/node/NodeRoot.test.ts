@@ -1,7 +1,7 @@
 /**
  * The composition root builds every service once: one capability registry with every capability,
- * the `IntentHost` port bound to it, and one chain runner that single-executor chains share,
- * narrowed per run to one executor and the provider-side capabilities.
+ * the `IntentHost` port bound to it, and one chain runner that the exchange chains share, each run
+ * passing over the providers it is not aimed at and limited to the provider-side capabilities.
  */
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -46,7 +46,7 @@ describe("NodeRoot", () => {
       expect(Option.getOrElse(host.check("ledger.read", {}), () => "")).toContain("provides no capability \"ledger.read\"")
     }))
 
-  it.scopedLive("single-executor chains run on the one runner: one executor, provider-side capabilities only", () =>
+  it.scopedLive("exchange chains run on the one runner: the whole chain but the other providers, provider-side capabilities only", () =>
     Effect.gen(function*() {
       const asks = decision("allow", {
         intents: [
@@ -54,24 +54,33 @@ describe("NodeRoot", () => {
           { intent_id: "buy", capability: "procurement.order", input: { provider_id: "x" } }
         ]
       })
-      const grants = { grants: ["inquirium.request", "procurement.order"] }
+      const grants = ["inquirium.request", "procurement.order"]
+      const sells = (serviceType: string) => ({ services: [{ service_type: serviceType }] })
       const context = yield* build([
-        chainEntry("first", ["service.execute"], [asks], grants),
-        chainEntry("second", ["service.execute"], [decision("allow")])
+        chainEntry("policy", ["service.execute"], [asks], { grants }),
+        chainEntry("first", ["service.execute"], [asks], { grants, settings: sells("redaction") }),
+        chainEntry("second", ["service.execute"], [decision("allow")], { settings: sells("news") })
       ])
       const runner = Context.get(context, ChainRunner)
       const chains = Context.get(context, ExecutorChains)
       const order = { order: { order_id: "order-1", service_type: "redaction", offer_id: "offer-9" }, request: { input: { text: "hi" } } }
 
-      const single = yield* chains.run("first", "service.execute", order)
-      expect(single.trace.executors.map((e) => e.executor_id)).toEqual(["first"])
-      const [first] = single.trace.executors
-      expect(first?.intents.map((i) => [i.intent_id, i.status])).toEqual([["draft", "ok"]])
-      expect(first?.rejected_intents[0]).toMatchObject({ intent_id: "buy", reason: expect.stringContaining("not available to this chain") })
+      // Aimed at "first": the policy module and "first" take their turns; "second" sells something else.
+      const aimed = yield* chains.run("first", "service.execute", order)
+      expect(aimed.trace.executors.map((e) => [e.executor_id, e.status])).toEqual([
+        ["policy", "applied"],
+        ["first", "applied"],
+        ["second", "passed-over"]
+      ])
+      expect(aimed.trace.executors[2]?.rounds).toEqual([])
+      for (const turn of aimed.trace.executors.slice(0, 2)) {
+        expect(turn.intents.map((i) => [i.intent_id, i.status])).toEqual([["draft", "ok"]])
+        expect(turn.rejected_intents[0]).toMatchObject({ intent_id: "buy", reason: expect.stringContaining("not available to this chain") })
+      }
 
-      // The same runner, unnarrowed: both executors, and procurement.order reaches its schema check.
+      // The same runner, unnarrowed: every executor, and procurement.order reaches its schema check.
       const whole = yield* runner.runHook("service.execute", order)
-      expect(whole.trace.executors.map((e) => e.executor_id)).toEqual(["first", "second"])
+      expect(whole.trace.executors.map((e) => [e.executor_id, e.status])).toEqual([["policy", "applied"], ["first", "applied"], ["second", "applied"]])
       expect(whole.trace.executors[0]?.rejected_intents[0]?.reason).toContain("input does not match the input schema of procurement.order")
 
       const stray = yield* Effect.flip(chains.run("nobody", "service.execute", order))

@@ -2,7 +2,8 @@
  * The work API on a real node (`orbiplex start` with Arca and three Dators): a schedule a couple
  * of seconds away starts a persisted run by itself; `orbiplex workflow run --follow` sends a run to
  * the node and prints its phases; Idempotency-Key answers a repeat with the first answer and a
- * different body with 409; `workflow list` / `show` read the node's runs.
+ * different body with 409; `workflow list` / `show` read the node's runs; `workflow cancel` of an
+ * ended run is refused (409).
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -32,6 +33,8 @@ describe("the work API on a running node", () => {
         node: { id: "work-test", data_dir: "./data", log_level: "info" },
         operator: { listen: "127.0.0.1:0" },
         modules,
+        // The runs here are not about acceptance: the redaction orders (auto_accept false) are accepted in advance.
+        procurement: { acceptance: "automatic" },
         schedules: [{
           id: "tick",
           cron: "*/2 * * * * *",
@@ -71,6 +74,11 @@ describe("the work API on a running node", () => {
       expect(list.code).toBe(0)
       expect(list.stdout).toContain("live-1  completed")
       expect(list.stdout).toContain("live-2")
+
+      // A run that has ended cannot be cancelled, and the node says so.
+      const ended = yield* runCli(["workflow", "cancel", "live-1"], env)
+      expect(ended.code).not.toBe(0)
+      expect(`${ended.stdout}${ended.stderr}`).toContain("has already ended (completed): there is nothing to cancel")
 
       const schedules = yield* runCli(["schedule", "list"], env)
       expect(schedules.stdout).toContain("tick  \"*/2 * * * * *\" UTC  workflow morning-briefing")

@@ -81,6 +81,36 @@ forEachDialect("WorkflowRunRepo", (dialect) => {
       }).pipe(Effect.provide(place.layer()))
     }))
 
+  it.scopedLive("cancels a run that has not ended, for good: later saves change nothing, a restart reads it cancelled", () =>
+    Effect.gen(function*() {
+      const place = yield* dialect.place
+      yield* Effect.gen(function*() {
+        const repo = yield* WorkflowRunRepo
+        yield* repo.save(run("running"))
+        yield* repo.save(run("suspended", { status: "suspended" }))
+        yield* repo.save(run("done", { status: "completed" }))
+        expect(yield* repo.cancel("running", 1_700_000_009_000)).toEqual({ _tag: "Cancelled" })
+        expect(yield* repo.cancel("suspended", 1_700_000_009_000)).toEqual({ _tag: "Cancelled" })
+        expect(yield* repo.cancel("done", 1_700_000_009_000)).toEqual({ _tag: "Ended", status: "completed" })
+        expect(yield* repo.cancel("running", 1_700_000_009_500)).toEqual({ _tag: "Ended", status: "cancelled" })
+        expect(yield* repo.cancel("nobody", 1_700_000_009_000)).toEqual({ _tag: "Unknown" })
+        // The driver's last write, racing the cancel, is not applied; its new step outcome still is.
+        yield* repo.save(run("running", {
+          moves: 5,
+          outcomes: { ...run("running").host.outcomes, "i-9": { intent_id: "i-9", status: "ok", result: null } }
+        }))
+        const cancelled = Option.getOrThrow(yield* repo.load("running"))
+        expect([cancelled.host.status, cancelled.host.moves, cancelled.host.updated_at_ms]).toEqual(["cancelled", 2, 1_700_000_009_000])
+      }).pipe(Effect.provide(place.layer()))
+      // A new store over the same database: the node restarted, and nothing is left to resume.
+      yield* Effect.gen(function*() {
+        const repo = yield* WorkflowRunRepo
+        expect(yield* repo.withStatus("running")).toEqual([])
+        expect(yield* repo.withStatus("cancelled")).toEqual(["running", "suspended"])
+        expect(Option.getOrThrow(yield* repo.load("done")).host.status).toBe("completed")
+      }).pipe(Effect.provide(place.layer()))
+    }))
+
   it.scopedLive("imports the JSON runs of <data_dir>/workflows once, leaving stored runs and bad files alone", () =>
     Effect.gen(function*() {
       const place = yield* dialect.place

@@ -14,7 +14,7 @@ import { deterministic, InquiriumProvider } from "../../src/capability/Inquirium
 import type { RunEvent } from "../../src/workflow/WorkflowRun.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { overwriteRun, storedRun } from "./StoredRuns.js"
-import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, pidOf, readJsonObject, sigkill, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
+import { acceptedInAdvance, arcaEntry, fastRetries, get, MORNING_TEMPLATE, pidOf, readJsonObject, sigkill, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
 
@@ -181,7 +181,7 @@ describe("recovery (issue 4, done when)", () => {
 
   it.scopedLive("Arca stopped mid-run: the run is suspended and saved, and resumes once Arca is back", () =>
     Effect.gen(function*() {
-      const settings = { ...defaultExchange, workflow: { ...defaultExchange.workflow, invoke_attempts: 2 } }
+      const settings = acceptedInAdvance({ ...defaultExchange, workflow: { ...defaultExchange.workflow, invoke_attempts: 2 } })
       const node = yield* startExchange(modules(), { settings })
       const { events, push } = collect()
       const outcome = yield* node.runner.start({ template: morning(), runId: "wf-arca-down" }, {

@@ -1,14 +1,15 @@
 /**
  * The RunManager (src/workflow/RunManager.ts) over a real runner with Arca and the story Dators:
  * `start` answers the id while the run goes on, `get` shows the events seen, `awaitEnd` the end;
- * `cancel` interrupts a run held in flight; a taken id is refused.
+ * `cancel` stops a run held in flight and stores it cancelled; a taken id is refused. A cancelled
+ * run stays cancelled across a restart of the node: the resume at start passes it by.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Layer, Option, Queue } from "effect"
 import { deterministic, InquiriumProvider } from "../../src/capability/Inquirium.js"
 import * as RunManager from "../../src/workflow/RunManager.js"
 import { WorkflowRunner } from "../../src/workflow/WorkflowRunner.js"
-import { openStore } from "./StoredRuns.js"
+import { openStore, storedRun } from "./StoredRuns.js"
 import { arcaEntry, fastRetries, MORNING_TEMPLATE, readJsonObject, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 
@@ -44,7 +45,7 @@ describe("RunManager", () => {
       expect((yield* runs.list).map((run) => run.run_id)).toContain("rm-1")
     }))
 
-  it.scopedLive("cancel interrupts a run held in flight; the run shows cancelled", () =>
+  it.scopedLive("cancel stops a run held in flight and stores it cancelled; cancelling it again says it has ended", () =>
     Effect.gen(function*() {
       const entered = yield* Queue.unbounded<string>()
       const release = yield* Deferred.make<void>()
@@ -56,11 +57,13 @@ describe("RunManager", () => {
       const runs = yield* managerOver(node)
       const id = yield* runs.start({ template: fastRetries(readJsonObject(MORNING_TEMPLATE)), runId: "rm-cancel" })
       yield* Queue.take(entered)
-      expect(yield* runs.cancel(id)).toBe(true)
+      expect(yield* runs.cancel(id)).toEqual({ _tag: "Cancelled" })
       expect(yield* runs.awaitEnd(id)).toEqual(Option.some("cancelled"))
       const view = yield* runs.get(id)
       expect(Option.map(view, (found) => [found.status, found.active])).toEqual(Option.some(["cancelled", false]))
-      expect(yield* runs.cancel(id)).toBe(false)
+      expect((yield* storedRun(node.dataDir, id)).host.status).toBe("cancelled")
+      expect(yield* runs.cancel(id)).toEqual({ _tag: "Ended", status: "cancelled" })
+      expect(yield* runs.cancel("no-such-run")).toEqual({ _tag: "Unknown" })
       yield* Deferred.succeed(release, undefined)
     }))
 })

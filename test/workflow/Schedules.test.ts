@@ -31,7 +31,7 @@ const scriptedRuns = Effect.gen(function*() {
       }),
     get: () => Effect.succeed(Option.none()),
     list: Effect.succeed([]),
-    cancel: () => Effect.succeed(false),
+    cancel: () => Effect.succeed({ _tag: "Unknown" as const }),
     awaitEnd: (id) =>
       Effect.flatMap(Ref.get(ends), (map) => {
         const done = map.get(id)

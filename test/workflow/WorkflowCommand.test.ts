@@ -39,7 +39,13 @@ const storyConfig = (depths = { redaction: 6, illustration: 6 }, extra: Record<s
       ),
       bundledEntryJson("arca", "arca", { grants: ARCA_GRANTS, http: { max_response_bytes: 1_048_576 } })
     ]
-    const file = writeFile(dir, "node.json", { node: { id: "cli-test", data_dir: "./data", log_level: "none" }, modules, ...extra })
+    // A one-shot run has no operator to accept the redaction orders (auto_accept false): accepted in advance.
+    const file = writeFile(dir, "node.json", {
+      node: { id: "cli-test", data_dir: "./data", log_level: "none" },
+      modules,
+      procurement: { acceptance: "automatic" },
+      ...extra
+    })
     return { dir, file }
   })
 
@@ -163,6 +169,8 @@ describe("examples/story-006.json", () => {
       expect(config.modules[3]?.grants).toEqual(ARCA_GRANTS)
       expect(config.modules[0]?.hooks).toEqual(["service.publish", "service.execute"])
       expect(settings.workflow.approve_transitions).toBe(false)
+      // The example runs as a one-shot `workflow run` with no operator at hand: it accepts in advance.
+      expect(settings.procurement.acceptance).toBe("automatic")
       expect(config.node.data_dir).toBe(Path.join(REPO_ROOT, "data", "story-006"))
       expect(readJsonObject(Path.join(REPO_ROOT, "examples", "story-006.json"))["workflow"]).toBeUndefined()
     }).pipe(Effect.provide(NodeContext.layer)))
@@ -176,7 +184,8 @@ describe("exchange config sections", () => {
       expect(split.right.rest).toEqual({ node: { id: "n" } })
       expect(split.right.settings.workflow).toMatchObject({ approve_transitions: true, executor: "arca-2", max_moves: 1_000, invoke_attempts: 5 })
       expect(split.right.settings.catalog).toEqual({ offer_ttl: 3_600_000, publish_on_start: true, refresh: true })
-      expect(split.right.settings.procurement).toEqual({ acceptance: "automatic", settlement: { rail: "none" } })
+      // Offer terms stand unless the operator accepts in advance: auto_accept false makes orders wait.
+      expect(split.right.settings.procurement).toEqual({ acceptance: "offer-terms", settlement: { rail: "none" } })
     }
     const bad = splitDocument({ procurement: { settlement: { rail: "ledger" } }, workflow: { max_moves: 0, typo: 1 } })
     expect(Either.isLeft(bad) ? bad.left.map((p) => p.path).sort() : []).toEqual([

@@ -15,7 +15,7 @@ import type { RunEvent } from "../../src/workflow/WorkflowRun.js"
 import { fixtureEntry } from "../support/Fixture.js"
 import { expectNoLeftoverProcesses } from "../support/Processes.js"
 import { storedRun } from "./StoredRuns.js"
-import { arcaEntry, fastRetries, get, MORNING_TEMPLATE, readJsonObject, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
+import { acceptedInAdvance, arcaEntry, fastRetries, get, MORNING_TEMPLATE, readJsonObject, startExchange, storyDators } from "../exchange/ExchangeHarness.js"
 
 expectNoLeftoverProcesses()
 
@@ -64,10 +64,13 @@ describe("workflow runner", () => {
       // Each move is traced under the run id.
       const traces = yield* node.traces.byCorrelation("wf-morning")
       expect(traces.filter((t) => t.hook === "workflow.event").map((t) => t.outcome)).toEqual(Array(5).fill("completed"))
-      // ... and so is each order's service.execute chain, through its provider's Dator only.
+      // ... and so is each order's service.execute chain, handled by its provider's Dator only: the Dators
+      // before it in the chain are passed over (a `return` ends the chain, so none after it is reached).
       const orders = traces.filter((t) => t.hook === "service.execute")
       expect(orders).toHaveLength(14)
-      expect(orders.every((t) => t.outcome === "returned" && t.executors.length === 1)).toBe(true)
+      expect(orders.every((t) => t.outcome === "returned")).toBe(true)
+      expect(orders.every((t) => t.executors.filter((e) => e.status === "applied").length === 1)).toBe(true)
+      expect(orders.every((t) => t.executors.every((e) => e.status === "applied" || e.status === "passed-over"))).toBe(true)
     }))
 
   it.scopedLive("queue saturation is retried by the phase's policy and the workflow still completes", () =>
@@ -159,7 +162,7 @@ describe("workflow runner", () => {
 
   it.scopedLive("with approve_transitions, a swap backed by a catalog offer is approved and the step's new terms are used", () =>
     Effect.gen(function*() {
-      const settings = { ...defaultExchange, workflow: { ...defaultExchange.workflow, approve_transitions: true } }
+      const settings = acceptedInAdvance({ ...defaultExchange, workflow: { ...defaultExchange.workflow, approve_transitions: true } })
       const node = yield* startExchange([...storyDators({ redaction: 6, illustration: 6 }), arcaEntry()], { settings })
       const swap = {
         transition_id: "swap-2",
