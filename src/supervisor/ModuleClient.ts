@@ -316,7 +316,7 @@ export const make = Effect.gen(function*() {
 
   return ModuleClient.of({
     invoke: (executorId, envelope, options = {}) =>
-      withClientSpan("ModuleClient.invoke", { "orbiplex.executor_id": executorId, "orbiplex.correlation_id": envelope.correlation_id })(
+      withClientSpan("ModuleClient.invoke", () => ({ "orbiplex.executor_id": executorId, "orbiplex.correlation_id": envelope.correlation_id }))(
         Effect.flatMap(executorOf(executorId), (executor) =>
           executor === undefined
             ? Metrics.invokeMeter(executorId, envelope.hook)(new UnknownModule({ executor_id: executorId, known: supervisor.ids }))

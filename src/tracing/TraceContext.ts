@@ -1,7 +1,8 @@
 /**
  * W3C trace context from the current Effect span: the `traceparent` header of module and provider
  * calls and the `TRACEPARENT` a module gets at spawn. Reading the current span allocates nothing
- * when tracing is off beyond the header string; no span is made here.
+ * when tracing is off beyond the header string. Also whether tracing is on, and spans made only
+ * then, for hot paths. Imports nothing but effect, so any layer may use it.
  */
 import { Effect, Option, Tracer } from "effect"
 
@@ -23,3 +24,26 @@ export const currentTraceparent: Effect.Effect<Option.Option<string>> = Effect.m
   Effect.serviceOption(Tracer.ParentSpan),
   (span) => Option.isSome(span) && span.value._tag === "Span" ? traceparentOf(span.value) : Option.none()
 )
+
+// Effect's default tracer, as every fiber has it before a tracing layer replaces it.
+const defaultTracer = Effect.runSync(Effect.tracer)
+
+/** Whether a tracing layer (an exporting tracer) is in place for this fiber. */
+export const isOn: Effect.Effect<boolean> = Effect.tracerWith((tracer) => Effect.succeed(tracer !== defaultTracer))
+
+/**
+ * Runs `effect` in a span named `name` while tracing is on, and as it is otherwise. For hot paths
+ * only: a span of Effect's own tracer (what `Effect.fn("name")` makes even with nothing to export
+ * it to) measured ~20-30 µs here, more than the rest of a loopback module call's host work.
+ * `attributes` is called only when the span is made.
+ */
+export const withSpanWhenTracing = (
+  name: string,
+  attributes?: () => Record<string, unknown>,
+  kind?: Tracer.SpanKind
+) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    isOn,
+    (on) => on ? Effect.withSpan(effect, name, { ...(kind === undefined ? {} : { kind }), ...(attributes === undefined ? {} : { attributes: attributes() }) }) : effect
+  )
