@@ -8,10 +8,13 @@
 import { Effect, Schedule } from "effect"
 
 /** `Effect.retry(self, schedule)`, its schedule driver made at the first failure only. */
-export const retryLazily = <Out, E, R2>(schedule: Schedule.Schedule<Out, E, R2>) =>
+export const retryLazily = <Out, E, R2>(schedule: Schedule.Schedule<Out, E, R2>) => retryLazilyWith(() => schedule)
+
+/** `retryLazily` for a schedule that is itself worth building only when an attempt has failed. */
+export const retryLazilyWith = <Out, E, R2>(makeSchedule: () => Schedule.Schedule<Out, E, R2>) =>
 <A, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | R2> =>
   Effect.catchAll(self, (first) =>
-    Effect.flatMap(Schedule.driver(schedule), (driver) => {
+    Effect.flatMap(Schedule.driver(makeSchedule()), (driver) => {
       const again = (error: E): Effect.Effect<A, E, R | R2> =>
         Effect.matchEffect(driver.next(error), {
           onFailure: () => Effect.fail(error),
