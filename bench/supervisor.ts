@@ -6,6 +6,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import * as Path from "node:path"
+import { PerformanceObserver } from "node:perf_hooks"
 import { Agent, request } from "undici"
 import { decodeNodeConfig } from "../src/config/ConfigLoader.js"
 import type { WorkflowEnvelope } from "../src/contract/Envelope.js"
@@ -109,15 +110,35 @@ export const run = async () => {
       }))
       return total / ((performance.now() - started) / 1_000)
     }
+    // Garbage collections and their pauses per side (entries arrive a little late, so a side may be
+    // charged a collection its predecessor caused): allocation per call shows here first.
+    const gc = { count: 0, ms: 0 }
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        gc.count += 1
+        gc.ms += entry.duration
+      }
+    })
+    gcObserver.observe({ entryTypes: ["gc"] })
+    const gcRaw = { count: 0, ms: 0 }
+    const gcRuntime = { count: 0, ms: 0 }
+    const counted = async <A>(tally: { count: number; ms: number }, run: () => Promise<A>): Promise<A> => {
+      const [count, ms] = [gc.count, gc.ms]
+      const result = await run()
+      tally.count += gc.count - count
+      tally.ms += gc.ms - ms
+      return result
+    }
     // Interleave the two sides twice so drift on a shared machine hits both alike.
-    const rawSeq = await sequential(raw)
-    const rtSeq = await runtimeSequential()
-    const rawSeq2 = await sequential(raw)
-    const rtSeq2 = await runtimeSequential()
+    const rawSeq = await counted(gcRaw, () => sequential(raw))
+    const rtSeq = await counted(gcRuntime, runtimeSequential)
+    const rawSeq2 = await counted(gcRaw, () => sequential(raw))
+    const rtSeq2 = await counted(gcRuntime, runtimeSequential)
     const rawBest = rawSeq.summary.p50 <= rawSeq2.summary.p50 ? rawSeq : rawSeq2
     const rtBest = rtSeq.summary.p50 <= rtSeq2.summary.p50 ? rtSeq : rtSeq2
-    const rawPar = await concurrent(raw)
-    const rtPar = await runtimeConcurrent()
+    const rawPar = await counted(gcRaw, () => concurrent(raw))
+    const rtPar = await counted(gcRuntime, runtimeConcurrent)
+    gcObserver.disconnect()
     await agent.close()
     table(`(a) invoke, echo module, ${SEQUENTIAL} sequential calls (best of 2 rounds) and ${SEQUENTIAL * 2} at ${IN_FLIGHT} in flight`, [
       ["", "p50 ms", "p90 ms", "p99 ms", "calls/s seq", `calls/s @${IN_FLIGHT}`],
@@ -126,6 +147,7 @@ export const run = async () => {
       ["ratio runtime/raw", (rtBest.summary.p50 / rawBest.summary.p50).toFixed(2) + "x", (rtBest.summary.p90 / rawBest.summary.p90).toFixed(2) + "x", (rtBest.summary.p99 / rawBest.summary.p99).toFixed(2) + "x", (rtBest.perSecond / rawBest.perSecond).toFixed(2) + "x", (rtPar / rawPar).toFixed(2) + "x"]
     ])
     console.log(`  target: runtime p50 at most 2x raw p50 → ${rtBest.summary.p50 <= 2 * rawBest.summary.p50 ? "met" : "NOT met"}`)
+    console.log(`  GC over all rounds: raw ${gcRaw.count} collections, ${gcRaw.ms.toFixed(1)} ms paused; runtime ${gcRuntime.count}, ${gcRuntime.ms.toFixed(1)} ms`)
 
     // (b) spawn to ready
     const starts: Array<number> = []
@@ -172,7 +194,7 @@ export const run = async () => {
       ["(d) stop, well-behaved echo", ms(stopPolite.p50), ms(stopPolite.max), "SIGTERM → exit"]
     ])
     record(root, "supervisor", {
-      invoke: { raw: rawBest, runtime: rtBest, rawPerSecondAt32: rawPar, runtimePerSecondAt32: rtPar, ratioP50: rtBest.summary.p50 / rawBest.summary.p50 },
+      invoke: { raw: rawBest, runtime: rtBest, rawPerSecondAt32: rawPar, runtimePerSecondAt32: rtPar, ratioP50: rtBest.summary.p50 / rawBest.summary.p50, gc: { raw: gcRaw, runtime: gcRuntime } },
       spawnToReady: spawn,
       crashToReady: { ...crash, firstBackoffMs: 100 },
       stopIgnoringSigterm: { ...stopStubborn, graceMs: 300 },

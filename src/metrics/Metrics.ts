@@ -4,7 +4,7 @@
  * states, restarts and resources are read from the supervisor when scraped (MetricsHandlers.ts).
  * This file imports nothing of ours, so every layer may record into it.
  */
-import { Duration, Effect, Either, Exit, Metric, MetricBoundaries, MetricLabel } from "effect"
+import { Clock, Duration, Effect, Either, Exit, Metric, MetricBoundaries, MetricLabel } from "effect"
 
 // Seconds, from 0.5 ms (a loopback call) to 30 s (a slow provider).
 const latencyBoundaries = MetricBoundaries.fromIterable([
@@ -91,21 +91,25 @@ export const labelled = <Type, In, Out>(
 
 const seconds = (duration: Duration.Duration): number => Duration.toMillis(duration) / 1000
 
-/** Times one invocation of `module` on `hook` and counts its outcome. */
-export const trackInvoke = (module: string, hook: string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.timed(effect).pipe(
-    Effect.onExit((exit) => {
-      const outcome = Exit.isSuccess(exit) ? "ok" : "error"
-      const counted = Metric.increment(labelled(invocations, { module, hook: hook, outcome }))
-      return Exit.isSuccess(exit)
-        ? Effect.zipRight(
-          Metric.update(labelled(invokeDuration, { module, hook }), seconds(exit.value[0])),
-          counted
-        )
-        : counted
-    }),
-    Effect.map(([, value]) => value)
-  )
+/** Times one invocation and counts its outcome, for one module and hook. */
+export type InvokeMeter = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+/**
+ * The meter of `module` on `hook`, its tagged metrics resolved here: a caller keeps it per module and
+ * hook, so a call pays two clock reads and two metric updates, no label key and no registry look-up.
+ */
+export const invokeMeter = (module: string, hook: string): InvokeMeter => {
+  const succeeded = labelled(invocations, { module, hook, outcome: "ok" })
+  const failed = labelled(invocations, { module, hook, outcome: "error" })
+  const duration = labelled(invokeDuration, { module, hook })
+  return (effect) =>
+    Effect.flatMap(Clock.currentTimeNanos, (started) =>
+      Effect.onExit(effect, (exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.flatMap(Clock.currentTimeNanos, (ended) =>
+            Effect.zipRight(Metric.update(duration, Number(ended - started) / 1e9), Metric.increment(succeeded)))
+          : Metric.increment(failed)))
+}
 
 /** What a chain run's trace says that metrics count. */
 export interface ChainRecord {

@@ -78,8 +78,13 @@ const spanIdPattern = /^[0-9a-f]{16}$/
 
 /** A W3C `traceparent` naming the caller's span (fresh ids when there is none, or it has no W3C ids). */
 const traceparent = (span: Option.Option<Tracer.AnySpan>): string => {
-  const traceId = Option.isSome(span) && traceIdPattern.test(span.value.traceId) ? span.value.traceId : randomBytes(16).toString("hex")
-  const spanId = Option.isSome(span) && spanIdPattern.test(span.value.spanId) ? span.value.spanId : randomBytes(8).toString("hex")
+  if (Option.isSome(span) && traceIdPattern.test(span.value.traceId) && spanIdPattern.test(span.value.spanId)) {
+    return `00-${span.value.traceId}-${span.value.spanId}-01`
+  }
+  // One read of random bytes for both ids (a call without a span pays it on every attempt).
+  const fresh = randomBytes(24).toString("hex")
+  const traceId = Option.isSome(span) && traceIdPattern.test(span.value.traceId) ? span.value.traceId : fresh.slice(0, 32)
+  const spanId = Option.isSome(span) && spanIdPattern.test(span.value.spanId) ? span.value.spanId : fresh.slice(32)
   return `00-${traceId}-${spanId}-01`
 }
 
@@ -134,12 +139,26 @@ export const make = Effect.gen(function*() {
     const { entry } = provider
     const site: CallSite = { module: entry.name, url: entry.url, executionId: context.executionId, attempt: context.attempt }
     const timeLeftNow = Effect.map(context.timeLeftMs, (left) => Math.max(1, Math.floor(Option.getOrElse(left, () => entry.timeout))))
+    // The attempt's deadline is kept here (`keepsDeadline`): its Timeout names the call's `timeout`
+    // option, as the policies' own would, or the provider's timeout when the caller gave none.
+    const timedOut = (timeoutMs: number) =>
+      new Timeout({
+        module: entry.name,
+        timeoutMs: Option.getOrElse(context.timeoutMs, () => timeoutMs),
+        attempt: context.attempt,
+        maxAttempts: context.maxAttempts,
+        executionId: context.executionId
+      })
     const mapFailure = (failure: TransportFailure): AttemptError | Timeout =>
       failure._tag === "Transport"
         ? new NetworkError({ ...site, detail: failure.detail })
         : failure._tag === "TooLarge"
         ? new InvalidResponse({ ...site, detail: `the answer is larger than max_response_bytes (${failure.limit} bytes)` })
-        : new Timeout({ module: entry.name, timeoutMs: failure.timeoutMs, attempt: context.attempt, maxAttempts: context.maxAttempts, executionId: context.executionId })
+        : timedOut(failure.timeoutMs)
+    // A supervised provider not serving by the attempt's deadline: the attempt timed out.
+    const notServing = (detail: string): Effect.Effect<never, AttemptError | Timeout> =>
+      Effect.flatMap(context.timeLeftMs, (left) =>
+        Effect.fail(Option.isSome(left) && left.value <= 0 ? timedOut(entry.timeout) : new NetworkError({ ...site, detail })))
     const post = (origin: string, timeLeft: number, parent: Option.Option<Tracer.AnySpan>) =>
       Effect.flatMap(
         Effect.mapError(
@@ -155,8 +174,7 @@ export const make = Effect.gen(function*() {
             },
             body,
             maxBytes: entry.max_response_bytes,
-            // The policies' timeout normally ends the attempt first; this bound holds when a caller gave none.
-            timeoutMs: Option.isSome(context.timeoutMs) ? timeLeft + 1_000 : timeLeft
+            timeoutMs: timeLeft
           }),
           mapFailure
         ),
@@ -164,7 +182,7 @@ export const make = Effect.gen(function*() {
         (answer) => classify(provider, site, answer, Date.now())
       )
     return Effect.flatMap(timeLeftNow, (left) =>
-      Effect.flatMap(Effect.mapError(provider.origin(left), (detail) => new NetworkError({ ...site, detail })), (origin) =>
+      Effect.flatMap(Effect.catchAll(provider.origin(left), notServing), (origin) =>
         Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) =>
           // Waiting for a supervised provider to come back takes from the attempt's time.
           Option.isSome(provider.process)
@@ -196,7 +214,8 @@ export const make = Effect.gen(function*() {
       isError: (u: unknown): u is AttemptError | Timeout => isAttemptError(u) || u instanceof Timeout,
       // A transport-level Timeout is retried like the policies' own.
       isRetryable: (error) => error instanceof Timeout || isRetryable(error),
-      retryAfter: (error) => (error instanceof Timeout ? Option.none() : retryAfterOf(error))
+      retryAfter: (error) => (error instanceof Timeout ? Option.none() : retryAfterOf(error)),
+      keepsDeadline: true
     }
   }
 

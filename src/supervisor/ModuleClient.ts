@@ -1,13 +1,15 @@
 /**
  * Invocation of supervised modules (CONTRACTS §1.3, §2): `WorkflowEnvelope` in, `MiddlewareDecision`
  * out, over keep-alive loopback HTTP with the launch token. The host bounds everything: its own
- * `max_in_flight` semaphore, one deadline per call, `max_response_bytes` while reading, 503 +
+ * `max_in_flight` limit, one deadline per call, `max_response_bytes` while reading, 503 +
  * `Retry-After` honoured within the deadline, one retry of a dead pooled socket, and (by option) a
  * wait for a restarting module within the deadline. A call in flight when its module's process
  * exits is not sent again unless the caller says it may be: it fails with `ModuleCrashed`.
  */
 import * as Metrics from "../metrics/Metrics.js"
 import { Clock, Context, Duration, Effect, Either, Layer, Option, Ref, Schema, Stream } from "effect"
+import { type ConcurrencyLimit, makeConcurrencyLimit } from "../resilience/ConcurrencyLimit.js"
+import { retryLazily } from "../internal/RetryLazily.js"
 import { MiddlewareDecision } from "../contract/Decision.js"
 import type { WorkflowEnvelope } from "../contract/Envelope.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
@@ -102,37 +104,51 @@ interface Call {
   readonly traceparent: Option.Option<string>
 }
 
-/** The bound that is tightest, and its name (the caller's first on a tie: it is the one it chose). */
-const tightest = (bounds: ReadonlyArray<readonly [TimeoutLimit, number]>): readonly [TimeoutLimit, number] =>
-  bounds.reduce((best, bound) => (bound[1] < best[1] ? bound : best))
+/** The bound that is tightest, and its name (on a tie the caller's first, since it is the one it chose, then the envelope's). */
+const tightest = (caller: number, deadline: number, module: number): readonly [TimeoutLimit, number] =>
+  caller <= deadline && caller <= module
+    ? ["caller", caller]
+    : deadline <= module
+    ? ["deadline_ms", deadline]
+    : ["request_timeout_ms", module]
+
+/** What one executor's calls share, made once per entry. */
+interface Executor {
+  readonly entry: ModuleEntry
+  /** The host side of `max_in_flight`. */
+  readonly inFlight: ConcurrencyLimit
+  readonly policies: CallPolicies<AttemptError>
+  /** One meter per hook, its tagged metrics resolved once. */
+  readonly meters: Map<string, Metrics.InvokeMeter>
+}
+
+const makeExecutor = (entry: ModuleEntry): Effect.Effect<Executor> =>
+  Effect.map(makeConcurrencyLimit, (inFlight) => ({ entry, inFlight, policies: callPolicies<AttemptError>(entry), meters: new Map() }))
+
+const meterOf = (executor: Executor, hook: string): Metrics.InvokeMeter => {
+  const known = executor.meters.get(hook)
+  if (known !== undefined) return known
+  const made = Metrics.invokeMeter(executor.entry.id, hook)
+  executor.meters.set(hook, made)
+  return made
+}
 
 /** Builds the client over the supervisor's running modules. */
 export const make = Effect.gen(function*() {
   const supervisor = yield* Supervisor
   const transport = yield* LoopbackTransport
-  // One lookup per call: each executor's entry, its host-side max_in_flight semaphore, its policies.
-  const executors = new Map<string, {
-    readonly entry: ModuleEntry
-    readonly inFlight: Effect.Semaphore
-    readonly policies: CallPolicies<AttemptError>
-  }>()
-  for (const entry of supervisor.entries) {
-    executors.set(entry.id, {
-      entry,
-      inFlight: yield* Effect.makeSemaphore(entry.http.max_in_flight),
-      policies: callPolicies<AttemptError>(entry)
-    })
-  }
+  // One lookup per call: each executor's entry, its host-side max_in_flight limit, its policies, its meters.
+  const executors = new Map<string, Executor>()
+  for (const entry of supervisor.entries) executors.set(entry.id, yield* makeExecutor(entry))
 
   // A reload adds and replaces entries: an executor unknown here, or with another entry, is made anew.
-  const executorOf = (executorId: string) =>
-    Effect.gen(function*() {
+  const executorOf = (executorId: string): Effect.Effect<Executor | undefined> =>
+    Effect.suspend(() => {
       const known = executors.get(executorId)
       const entry = supervisor.entries.find((candidate) => candidate.id === executorId)
-      if (entry === undefined || known?.entry === entry) return entry === undefined ? undefined : known
-      const made = { entry, inFlight: yield* Effect.makeSemaphore(entry.http.max_in_flight), policies: callPolicies<AttemptError>(entry) }
-      executors.set(executorId, made)
-      return made
+      if (entry === undefined) return Effect.succeed(undefined)
+      if (known?.entry === entry) return Effect.succeed(known)
+      return Effect.tap(makeExecutor(entry), (made) => Effect.sync(() => executors.set(executorId, made)))
     })
 
   /** The serving instance, unless its process has already exited (the supervisor may not know yet). */
@@ -267,40 +283,45 @@ export const make = Effect.gen(function*() {
       return yield* error
     })
 
+  /** One call to `executor`, bounded by its limits, its attempts retried by its policies. */
+  const invokeWith = (executor: Executor, envelope: WorkflowEnvelope, options: InvokeOptions) =>
+    Effect.gen(function*() {
+      const { entry, inFlight, policies } = executor
+      const [limit, timeoutMs] = tightest(
+        options.timeoutMs ?? Infinity,
+        envelope.deadline_ms > 0 ? envelope.deadline_ms : Infinity,
+        entry.http.request_timeout_ms
+      )
+      const call: Call = {
+        executorId: entry.id,
+        correlationId: envelope.correlation_id,
+        body: JSON.stringify(envelope),
+        waitForRestart: options.whileRestarting !== "fail-fast",
+        retryOnCrash: options.retryOnCrash === true,
+        deadline: (yield* Clock.currentTimeMillis) + timeoutMs,
+        timeoutMs,
+        limit,
+        suspect: yield* Ref.make(Option.none<RunningModule>()),
+        traceparent: yield* currentTraceparent
+      }
+      return yield* inFlight.withPermit(entry.http.max_in_flight)(
+        attempt(call).pipe(
+          retryLazily(policies.saturated),
+          retryLazily(policies.staleSocket),
+          retryLazily(policies.resend),
+          Effect.mapError((error) => (isRetry(error) ? error.error : error))
+        )
+      )
+    })
+
   return ModuleClient.of({
     invoke: (executorId, envelope, options = {}) =>
-      Effect.gen(function*() {
-        const executor = yield* executorOf(executorId)
-        if (executor === undefined) {
-          return yield* new UnknownModule({ executor_id: executorId, known: supervisor.ids })
-        }
-        const { entry, inFlight, policies } = executor
-        const [limit, timeoutMs] = tightest([
-          ["caller", options.timeoutMs ?? Infinity],
-          ["deadline_ms", envelope.deadline_ms > 0 ? envelope.deadline_ms : Infinity],
-          ["request_timeout_ms", entry.http.request_timeout_ms]
-        ])
-        const call: Call = {
-          executorId,
-          correlationId: envelope.correlation_id,
-          body: JSON.stringify(envelope),
-          waitForRestart: options.whileRestarting !== "fail-fast",
-          retryOnCrash: options.retryOnCrash === true,
-          deadline: (yield* Clock.currentTimeMillis) + timeoutMs,
-          timeoutMs,
-          limit,
-          suspect: yield* Ref.make(Option.none<RunningModule>()),
-          traceparent: yield* currentTraceparent
-        }
-        return yield* inFlight.withPermits(1)(
-          attempt(call).pipe(
-            Effect.retry(policies.saturated),
-            Effect.retry(policies.staleSocket),
-            Effect.retry(policies.resend),
-            Effect.mapError((error) => (isRetry(error) ? error.error : error))
-          )
-        )
-      }).pipe(Metrics.trackInvoke(executorId, envelope.hook), withClientSpan("ModuleClient.invoke", { "orbiplex.executor_id": executorId, "orbiplex.correlation_id": envelope.correlation_id }))
+      withClientSpan("ModuleClient.invoke", () => ({ "orbiplex.executor_id": executorId, "orbiplex.correlation_id": envelope.correlation_id }))(
+        Effect.flatMap(executorOf(executorId), (executor) =>
+          executor === undefined
+            ? Metrics.invokeMeter(executorId, envelope.hook)(new UnknownModule({ executor_id: executorId, known: supervisor.ids }))
+            : meterOf(executor, envelope.hook)(invokeWith(executor, envelope, options)))
+      )
   })
 })
 

@@ -9,13 +9,12 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer, type Option } from "effect"
 import type { TracingConfig } from "../config/TracingConfig.js"
-import { currentTraceparent } from "./TraceContext.js"
+import { currentTraceparent, isOn, withSpanWhenTracing } from "./TraceContext.js"
 
-// Effect's default tracer, as every fiber has it before a tracing layer replaces it.
-const defaultTracer = Effect.runSync(Effect.tracer)
-
-/** Whether a tracing layer (an exporting tracer) is in place for this fiber. */
-export const isOn: Effect.Effect<boolean> = Effect.tracerWith((tracer) => Effect.succeed(tracer !== defaultTracer))
+export {
+  /** Whether a tracing layer (an exporting tracer) is in place for this fiber. */
+  isOn
+} from "./TraceContext.js"
 
 /**
  * The current span's `traceparent` while tracing is on; none when it is off, so a module's
@@ -28,11 +27,10 @@ export const exportedTraceparent: Effect.Effect<Option.Option<string>> = Effect.
 
 /**
  * Runs `effect` in a client span named `name` when tracing is on; as it is otherwise (its
- * `traceparent` then names the caller's span).
+ * `traceparent` then names the caller's span). `attributes` is called only when the span is made.
  */
-export const withClientSpan = (name: string, attributes: Record<string, string>) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(isOn, (on) => on ? Effect.withSpan(effect, name, { kind: "client", attributes }) : effect)
+export const withClientSpan = (name: string, attributes: () => Record<string, string>) =>
+  withSpanWhenTracing(name, attributes, "client")
 
 /** Exports the node's spans through `processor` (tests pass a SimpleSpanProcessor over an in-memory exporter). */
 export const layerProcessor = (serviceName: string, processor: SpanProcessor): Layer.Layer<never> =>
