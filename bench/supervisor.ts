@@ -12,6 +12,7 @@ import type { WorkflowEnvelope } from "../src/contract/Envelope.js"
 import * as OrbiplexNode from "../src/node/OrbiplexNode.js"
 import { ModuleClient } from "../src/supervisor/ModuleClient.js"
 import { Supervisor } from "../src/supervisor/Supervisor.js"
+import { recordGoal } from "./Goals.js"
 import { ms, record, repoRoot, summarize, table, time } from "./Stats.js"
 
 const root = repoRoot()
@@ -126,6 +127,9 @@ export const run = async () => {
       ["ratio runtime/raw", (rtBest.summary.p50 / rawBest.summary.p50).toFixed(2) + "x", (rtBest.summary.p90 / rawBest.summary.p90).toFixed(2) + "x", (rtBest.summary.p99 / rawBest.summary.p99).toFixed(2) + "x", (rtBest.perSecond / rawBest.perSecond).toFixed(2) + "x", (rtPar / rawPar).toFixed(2) + "x"]
     ])
     console.log(`  target: runtime p50 at most 2x raw p50 → ${rtBest.summary.p50 <= 2 * rawBest.summary.p50 ? "met" : "NOT met"}`)
+    recordGoal("supervisor", "invokeP50", rtBest.summary.p50, rawBest.summary.p50)
+    recordGoal("supervisor", "invokeP99", rtBest.summary.p99, rawBest.summary.p99)
+    recordGoal("supervisor", "invokeThroughput32", rtPar, rawPar)
 
     // (b) spawn to ready
     const starts: Array<number> = []
