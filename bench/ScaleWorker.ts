@@ -63,7 +63,11 @@ const measure = async (members: number): Promise<SizeResult> => {
     disposed = true
     await runtime.dispose()
   }
-  process.once("SIGTERM", () => void dispose().then(() => process.exit(143)))
+  // Cut short: stop the modules and leave at once, before a pending call meets the disposed runtime.
+  process.once("SIGTERM", () => {
+    console.error(`  [${members}] SIGTERM: stopping the modules`)
+    void dispose().then(() => process.exit(143))
+  })
   try {
     const started = performance.now()
     const supervisor = await runtime.runPromise(Supervisor)
@@ -71,6 +75,8 @@ const measure = async (members: number): Promise<SizeResult> => {
     const readyMs = performance.now() - started
     const pids = statuses.flatMap((status) => (status.pid === undefined ? [] : [status.pid]))
     console.log(`pids ${pids.join(",")}`)
+    // Phases on stderr, so a run cut short by the timeout says where it was.
+    console.error(`  [${members}] ${statuses.filter((status) => status.state === "ready").length} ready after ${readyMs.toFixed(0)} ms; idle window`)
 
     // Idle: nothing but health checks; the start-up garbage gets a second to settle first.
     await sleep(1_000)
@@ -87,6 +93,7 @@ const measure = async (members: number): Promise<SizeResult> => {
     await runtime.runPromise(Effect.repeatN(supervisor.list, LIST_READS - 1))
     const listMicros = ((performance.now() - listStarted) / LIST_READS) * 1_000
 
+    console.error(`  [${members}] invokes`)
     // Invokes spread round-robin over every member, 32 in flight, after one warm-up call to each.
     const client = await runtime.runPromise(ModuleClient)
     const calls = Math.max(2_000, members * 20)
