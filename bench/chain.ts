@@ -19,6 +19,7 @@ import { HookRegistry } from "../src/middleware/HookRegistry.js"
 import { IntentHost } from "../src/middleware/IntentHost.js"
 import * as OrbiplexNode from "../src/node/OrbiplexNode.js"
 import { ModuleClient } from "../src/supervisor/ModuleClient.js"
+import { recordGoal } from "./Goals.js"
 import { ms, record, repoRoot, summarize, table, time } from "./Stats.js"
 import * as Supervisor from "../src/supervisor/Supervisor.js"
 
@@ -157,6 +158,8 @@ export const run = async () => {
       ["pure validation path, in a loop", (pureSummary.p50 * 1_000).toFixed(1), (pureSummary.p90 * 1_000).toFixed(1), (pureSummary.p99 * 1_000).toFixed(1)]
     ])
     console.log(`  target: host work < 50 µs per hop at p50 → ${hostInRunner.p50 * 1_000 < 50 ? "met" : "NOT met"} (in the runner)`)
+    // Issue 13 counts the fixed cost as the chain's p50 beyond the raw invoke's, both in this run.
+    recordGoal("chain", "chainFixedCost", overhead * 1_000, raw.p50 * 1_000)
     record(root, "chain", {
       payloadBytes: JSON.stringify(payload).length,
       rawInvoke: raw,

@@ -18,6 +18,7 @@ import { ProviderEntry } from "../src/provider/ProviderConfig.js"
 import { ProviderRegistry } from "../src/provider/ProviderRegistry.js"
 import * as LifecycleLog from "../src/supervisor/LifecycleLog.js"
 import * as OrbiplexNode from "../src/node/OrbiplexNode.js"
+import { recordGoal } from "./Goals.js"
 import { ms, record, repoRoot, summarize, table } from "./Stats.js"
 
 const root = repoRoot()
@@ -161,6 +162,9 @@ export const run = async () => {
       ["provider answering after 10 ms", ms(slowSeq.p50), ms(slowPar.p50), (slowSeq.p50 / slowPar.p50).toFixed(1) + "x"],
       ["provider answering at once", ms(echoSeq.p50), ms(echoPar.p50), (echoSeq.p50 / echoPar.p50).toFixed(1) + "x"]
     ])
+    recordGoal("provider", "providerAddedP50", rtBest.p50, rawBest.p50)
+    recordGoal("provider", "providerP99", rtBest.p99, rawBest.p99)
+    recordGoal("provider", "pipelineRetryStep", perStep(optionsStats), (directStats.p50 / STEPS) * 1_000)
     record(root, "provider", {
       call: { raw: rawBest, runtime: rtBest, addedP50Ms: added, targetMet: added < 0.5 },
       pipeline1000: { direct: directStats, chain: chainStats, fan: fanStats, chainWithOptions: optionsStats, overheadPerStepUs: { chain: perStep(chainStats), fan: perStep(fanStats), chainWithOptions: perStep(optionsStats) } },

@@ -13,6 +13,7 @@ import type { WorkflowEnvelope } from "../src/contract/Envelope.js"
 import * as OrbiplexNode from "../src/node/OrbiplexNode.js"
 import { ModuleClient } from "../src/supervisor/ModuleClient.js"
 import { Supervisor } from "../src/supervisor/Supervisor.js"
+import { recordGoal } from "./Goals.js"
 import { ms, record, repoRoot, summarize, table, time } from "./Stats.js"
 
 const root = repoRoot()
@@ -148,6 +149,9 @@ export const run = async () => {
     ])
     console.log(`  target: runtime p50 at most 2x raw p50 → ${rtBest.summary.p50 <= 2 * rawBest.summary.p50 ? "met" : "NOT met"}`)
     console.log(`  GC over all rounds: raw ${gcRaw.count} collections, ${gcRaw.ms.toFixed(1)} ms paused; runtime ${gcRuntime.count}, ${gcRuntime.ms.toFixed(1)} ms`)
+    recordGoal("supervisor", "invokeP50", rtBest.summary.p50, rawBest.summary.p50)
+    recordGoal("supervisor", "invokeP99", rtBest.summary.p99, rawBest.summary.p99)
+    recordGoal("supervisor", "invokeThroughput32", rtPar, rawPar)
 
     // (b) spawn to ready
     const starts: Array<number> = []

@@ -3,7 +3,10 @@
  * The `orbiplex` command line: config → layers → NodeRuntime.runMain.
  */
 import { Command, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+// The modules themselves, not the package's index: the index loads cluster, sockets and the HTTP
+// server, which no command needs just to parse its arguments.
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect } from "effect"
 import { consoleCommand } from "./cli/ConsoleCommand.js"
 import { hookCommand } from "./cli/HookCommand.js"
@@ -20,7 +23,7 @@ import { moduleCommand, statusCommand } from "./cli/StatusCommand.js"
 import { validateCommand } from "./cli/ValidateCommand.js"
 import { workflowCommand } from "./cli/WorkflowCommand.js"
 import * as LineLogger from "./internal/LineLogger.js"
-import { HOST_VERSION } from "./node/OrbiplexNode.js"
+import { HOST_VERSION } from "./node/HostVersion.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),

@@ -1,30 +1,16 @@
 /**
- * `orbiplex console`: prints the web console's sign-in URL for a running node, the way Jupyter
- * does. The URL carries the operator token once; opening it sets the session cookie and the page
- * drops the token from the address bar.
+ * `orbiplex console`: its options; finding the node and its token is loaded when it runs
+ * (ConsoleHandlers).
  */
 import { Command } from "@effect/cli"
-import { Console, Effect, Option, Redacted } from "effect"
-import { LOGIN_PATH } from "../operator/ConsoleSession.js"
 import { configOption } from "./ConfigFile.js"
-import { resolveTarget } from "./OperatorTarget.js"
-import { operatorOption } from "./StatusCommand.js"
-
-/** The sign-in URL for a node at `url` with `token`. */
-export const loginUrl = (url: string, token: Redacted.Redacted<string>): string =>
-  `${url}${LOGIN_PATH}?token=${encodeURIComponent(Redacted.value(token))}`
-
-/** Prints the sign-in URL. */
-export const consoleHandler = (args: { readonly operator: Option.Option<string>; readonly config: Option.Option<string> }) =>
-  Effect.gen(function*() {
-    const target = yield* resolveTarget(args)
-    yield* Console.log(`Open the web console (the URL holds the operator token: do not share it):`)
-    yield* Console.log(`    ${loginUrl(target.url, target.token)}`)
-  })
+import { lazily } from "./Lazy.js"
+import { operatorOption } from "./TargetOptions.js"
 
 /** `orbiplex console`. */
-export const consoleCommand = Command.make("console", { operator: operatorOption, config: configOption }, consoleHandler).pipe(
-  Command.withDescription(
-    "print the URL that signs a browser in to a running node's web console (the node's operator API serves it at /)"
+export const consoleCommand = Command.make("console", { operator: operatorOption, config: configOption }, (args) =>
+  lazily(() => import("./ConsoleHandlers.js"), (module) => module.consoleHandler(args))).pipe(
+    Command.withDescription(
+      "print the URL that signs a browser in to a running node's web console (the node's operator API serves it at /)"
+    )
   )
-)

@@ -1,37 +1,15 @@
 /**
- * `orbiplex service unit [--config]`: prints a systemd unit for this node and this installation
- * (`> /etc/systemd/system/orbiplex.service`, then `systemctl daemon-reload && systemctl enable --now orbiplex`).
+ * `orbiplex service unit [--config]`: its options; the config check it makes first is loaded when
+ * it runs (ServiceHandlers).
  */
 import { Command } from "@effect/cli"
-import { Path } from "@effect/platform"
-import { Console, Effect, Option } from "effect"
-import { packageRoot } from "../config/Bundled.js"
-import { fileURLToPath } from "node:url"
-import { checkConfig } from "./ConfigCheck.js"
-import { configOption, resolveConfigFile } from "./ConfigFile.js"
-import { renderUnit } from "./ServiceUnit.js"
+import { configOption } from "./ConfigFile.js"
+import { lazily } from "./Lazy.js"
 
-/** The compiled entry point: dist/src/bin.js of this installation (beside this file when run from dist). */
-const binPath = Effect.gen(function*() {
-  const path = yield* Path.Path
-  const root = yield* packageRoot
-  return Option.match(root, {
-    onSome: (dir) => path.join(dir, "dist", "src", "bin.js"),
-    onNone: () => fileURLToPath(new URL("../bin.js", import.meta.url))
-  })
-})
-
-/** The unit's text for the config in `config` (checked first: a unit for a config that cannot start helps nobody). */
-export const unitHandler = (args: { readonly config: Parameters<typeof resolveConfigFile>[0] }) =>
-  Effect.gen(function*() {
-    const path = yield* Path.Path
-    const file = path.resolve(yield* resolveConfigFile(args.config))
-    const config = yield* checkConfig(file)
-    return renderUnit(config, { node: process.execPath, bin: yield* binPath, config: file, workingDirectory: path.dirname(file) })
-  })
-
-const unitCommand = Command.make("unit", { config: configOption }, (args) => Effect.flatMap(unitHandler(args), (text) => Console.log(text.trimEnd())))
-  .pipe(Command.withDescription("print a systemd unit that runs this node with this config"))
+const unitCommand = Command.make("unit", { config: configOption }, (args) =>
+  lazily(() => import("./ServiceHandlers.js"), (module) => module.printUnit(args))).pipe(
+    Command.withDescription("print a systemd unit that runs this node with this config")
+  )
 
 /** `orbiplex service`. */
 export const serviceCommand = Command.make("service").pipe(

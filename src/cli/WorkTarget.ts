@@ -4,18 +4,12 @@
  * with their own modules (`--standalone`, or when no address is configured or no node answers,
  * said on stderr).
  */
-import { Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Option, Schema } from "effect"
 import { makeWorkClient, type WorkClient } from "../operator/WorkClient.js"
 import { resolveConfigFile } from "./ConfigFile.js"
 import { resolveTarget } from "./OperatorTarget.js"
-
-/** `--standalone`: start the config's modules in this process instead of asking the running node. */
-export const standaloneOption = Options.boolean("standalone").pipe(
-  Options.withDescription("start the config's modules in this process, run once and stop, instead of sending the work to the running node")
-)
 
 const ListenPeek = Schema.parseJson(Schema.Struct({
   operator: Schema.optional(Schema.Struct({ listen: Schema.optional(Schema.String) }))

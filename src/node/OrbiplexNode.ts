@@ -10,9 +10,10 @@ import * as ChainStack from "./ChainStack.js"
 import * as LifecycleLog from "../supervisor/LifecycleLog.js"
 import * as ModuleClient from "../supervisor/ModuleClient.js"
 import * as Supervisor from "../supervisor/Supervisor.js"
+import { HOST_VERSION } from "./HostVersion.js"
 
-/** This host's version, sent in `middleware-init`. */
-export const HOST_VERSION = "0.1.0"
+/** This host's version, sent in `middleware-init` (its own file so the CLI can print it without loading the node). */
+export { HOST_VERSION }
 
 /** The supervisor settings a config describes (disabled modules left out). */
 export const supervisorSettings = (config: NodeConfig): Layer.Layer<Supervisor.SupervisorSettings> =>

@@ -5,7 +5,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Option } from "effect"
-import { workflowRunHandler } from "../../src/cli/WorkflowCommand.js"
+import { workflowRunHandler } from "../../src/cli/WorkflowHandlers.js"
 import { tempDir, writeFile } from "../support/TempFiles.js"
 
 const silent = { out: () => Effect.void, err: () => Effect.void }

@@ -11,7 +11,7 @@ import * as Http from "node:http"
 import * as Path from "node:path"
 import { LogsApi, layerLogsApi } from "../../src/logs/LogsApi.js"
 import * as NodeLogs from "../../src/logs/NodeLogs.js"
-import { type LogsArgs, logsHandler } from "../../src/cli/LogsCommand.js"
+import { type LogsArgs, logsHandler } from "../../src/cli/LogsHandlers.js"
 import { formatEntry, type LogEntry } from "../../src/logs/LogEntry.js"
 import { tempDir, writeFile } from "../support/TempFiles.js"
 

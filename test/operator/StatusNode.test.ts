@@ -6,7 +6,7 @@
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Redacted } from "effect"
-import { statusHandler } from "../../src/cli/StatusCommand.js"
+import { statusHandler } from "../../src/cli/StatusHandlers.js"
 import * as TraceStore from "../../src/middleware/TraceStore.js"
 import * as OperatorApi from "../../src/operator/OperatorApi.js"
 import { makeOperatorClient } from "../../src/operator/OperatorClient.js"

@@ -6,8 +6,8 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { fileURLToPath } from "node:url"
-import { pipelineRun } from "../../src/cli/PipelineCommand.js"
-import { providerCheck } from "../../src/cli/ProviderCommand.js"
+import { pipelineRun } from "../../src/cli/PipelineHandlers.js"
+import { providerCheck } from "../../src/cli/ProviderHandlers.js"
 import { quiet } from "../support/Node.js"
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/pipeline.json", import.meta.url))
