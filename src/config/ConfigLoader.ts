@@ -4,11 +4,12 @@
  * explicit executables). Every problem is collected before the file is refused.
  */
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import { isJsonObject, type Json, type JsonObject, parseJsonText } from "../contract/Json.js"
 import { Launch, ModuleEntry } from "../contract/ModuleEntry.js"
 import { Problem, problemsOf } from "../contract/Problems.js"
 import { type BundledManifest, loadManifest } from "./Bundled.js"
+import { needsPython, recordedPython, resolveExecutable } from "./LaunchExecutable.js"
 import * as HookRegistry from "../middleware/HookRegistry.js"
 import { ConfigInvalid, ConfigUnreadable } from "./ConfigError.js"
 import { NodeConfig, NodeSettings } from "./NodeConfig.js"
@@ -50,13 +51,15 @@ const expandBundled = (
   })
 }
 
-/** A launch with its executable and cwd resolved against `base` (the config file's folder). */
-export const resolveLaunch = (launch: Launch, base: string, path: Path.Path): Launch =>
-  new Launch({
-    ...launch,
-    executable: path.isAbsolute(launch.executable) ? launch.executable : path.resolve(base, launch.executable),
-    cwd: path.resolve(base, launch.cwd)
-  })
+/**
+ * A launch with its executable and cwd resolved against `base` (the config file's folder) and a
+ * `$python` / `$node` replaced by its interpreter, or why the executable cannot be resolved.
+ */
+export const resolveLaunch = (launch: Launch, base: string, path: Path.Path, python: Option.Option<string>): Either.Either<Launch, string> =>
+  Either.map(
+    resolveExecutable(launch.executable, base, path, python),
+    (executable) => new Launch({ ...launch, executable, cwd: path.resolve(base, launch.cwd) })
+  )
 
 const crossChecks = (config: NodeConfig): Array<Problem> => {
   const problems: Array<Problem> = []
@@ -110,13 +113,21 @@ export const decodeNodeConfig = Effect.fn("ConfigLoader.decode")(function*(file:
   }
   const config = decoded.right
   problems.push(...crossChecks(config), ...HookRegistry.configProblems(config))
+  const python = needsPython(config.modules.map((entry) => entry.launch.executable)) ? yield* recordedPython : Option.none<string>()
+  const resolvedModules = config.modules.map((entry, index) =>
+    Either.match(resolveLaunch(entry.launch, base, path, python), {
+      onLeft: (message) => {
+        problems.push(new Problem({ path: `modules[${index}].launch.executable`, message }))
+        return entry
+      },
+      onRight: (launch) => new ModuleEntry({ ...entry, launch })
+    })
+  )
   if (problems.length > 0) return yield* new ConfigInvalid({ file, problems })
   return new NodeConfig({
     ...config,
     node: new NodeSettings({ ...config.node, data_dir: path.resolve(base, config.node.data_dir) }),
-    modules: config.modules.map((entry) =>
-      new ModuleEntry({ ...entry, launch: resolveLaunch(entry.launch, base, path) })
-    )
+    modules: resolvedModules
   })
 })
 
