@@ -8,7 +8,7 @@ import { Effect, Either, Option, Schema } from "effect"
 import { isJsonObject, type Json, type JsonObject, parseJsonText } from "../contract/Json.js"
 import { Launch, ModuleEntry } from "../contract/ModuleEntry.js"
 import { Problem, problemsOf } from "../contract/Problems.js"
-import { type BundledManifest, loadManifest } from "./Bundled.js"
+import { type BundledManifest, loadManifest, sdkPythonFolder } from "./Bundled.js"
 import { needsPython, recordedPython, resolveExecutable } from "./LaunchExecutable.js"
 import * as HookRegistry from "../middleware/HookRegistry.js"
 import { ConfigInvalid, ConfigUnreadable } from "./ConfigError.js"
@@ -61,6 +61,21 @@ export const resolveLaunch = (launch: Launch, base: string, path: Path.Path, pyt
     (executable) => new Launch({ ...launch, executable, cwd: path.resolve(base, launch.cwd) })
   )
 
+const isBundled = (entry: unknown): boolean => isJsonObject(entry) && "bundled" in entry
+
+/**
+ * The launch with the bundled SDK's folder appended to its PYTHONPATH (after any the entry sets,
+ * so a module's own copy wins), so a module outside the repository can `import orbiplex_sdk`.
+ * Bundled entries are left alone: their archive carries its own SDK.
+ */
+export const withSdkPath = (launch: Launch, sdk: Option.Option<string>): Launch => {
+  if (Option.isNone(sdk)) return launch
+  const own = launch.env["PYTHONPATH"]
+  const entries = own === undefined || own === "" ? [] : own.split(":")
+  if (entries.includes(sdk.value)) return launch
+  return new Launch({ ...launch, env: { ...launch.env, PYTHONPATH: [...entries, sdk.value].join(":") } })
+}
+
 const crossChecks = (config: NodeConfig): Array<Problem> => {
   const problems: Array<Problem> = []
   const seen = new Map<string, number>()
@@ -91,12 +106,12 @@ export const decodeNodeConfig = Effect.fn("ConfigLoader.decode")(function*(file:
   }
   const problems: Array<Problem> = []
   const rawModules = Array.isArray(document["modules"]) ? document["modules"] : []
-  const needsManifest = rawModules.some((entry) => isJsonObject(entry) && "bundled" in entry)
+  const needsManifest = rawModules.some(isBundled)
   const manifest = needsManifest ? yield* Effect.either(loadManifest) : undefined
   // Entries whose bundled name is wrong are reported once, not again for every field they lack.
   const unexpandable = new Set<number>()
   const modules = rawModules.map((entry, index) => {
-    if (!isJsonObject(entry) || !("bundled" in entry) || manifest === undefined) return entry
+    if (!isJsonObject(entry) || !isBundled(entry) || manifest === undefined) return entry
     const expanded = Either.flatMap(manifest, (built) => expandBundled(entry, index, built))
     if (Either.isRight(expanded)) return expanded.right
     if (!problems.includes(expanded.left)) problems.push(expanded.left)
@@ -114,8 +129,9 @@ export const decodeNodeConfig = Effect.fn("ConfigLoader.decode")(function*(file:
   const config = decoded.right
   problems.push(...crossChecks(config), ...HookRegistry.configProblems(config))
   const python = needsPython(config.modules.map((entry) => entry.launch.executable)) ? yield* recordedPython : Option.none<string>()
+  const sdk = config.modules.length > 0 ? yield* sdkPythonFolder : Option.none<string>()
   const resolvedModules = config.modules.map((entry, index) =>
-    Either.match(resolveLaunch(entry.launch, base, path, python), {
+    Either.match(Either.map(resolveLaunch(entry.launch, base, path, python), (launch) => isBundled(rawModules[index]) ? launch : withSdkPath(launch, sdk)), {
       onLeft: (message) => {
         problems.push(new Problem({ path: `modules[${index}].launch.executable`, message }))
         return entry
