@@ -9,6 +9,7 @@ import { isJsonObject, type Json, type JsonObject, parseJsonText } from "../cont
 import { Launch, ModuleEntry } from "../contract/ModuleEntry.js"
 import { Problem, problemsOf } from "../contract/Problems.js"
 import { type BundledManifest, loadManifest, sdkPythonFolder } from "./Bundled.js"
+import { archiveStaleness, unbuiltModuleFolder } from "./BundledFreshness.js"
 import { needsPython, recordedPython, resolveExecutable } from "./LaunchExecutable.js"
 import * as HookRegistry from "../middleware/HookRegistry.js"
 import { ConfigInvalid, ConfigUnreadable } from "./ConfigError.js"
@@ -110,14 +111,28 @@ export const decodeNodeConfig = Effect.fn("ConfigLoader.decode")(function*(file:
   const manifest = needsManifest ? yield* Effect.either(loadManifest) : undefined
   // Entries whose bundled name is wrong are reported once, not again for every field they lack.
   const unexpandable = new Set<number>()
-  const modules = rawModules.map((entry, index) => {
-    if (!isJsonObject(entry) || !isBundled(entry) || manifest === undefined) return entry
-    const expanded = Either.flatMap(manifest, (built) => expandBundled(entry, index, built))
-    if (Either.isRight(expanded)) return expanded.right
-    if (!problems.includes(expanded.left)) problems.push(expanded.left)
-    unexpandable.add(index)
-    return entry
-  })
+  const modules = yield* Effect.forEach(rawModules, (entry, index) =>
+    Effect.gen(function*() {
+      if (!isJsonObject(entry) || !isBundled(entry) || manifest === undefined) return entry
+      const expanded = Either.flatMap(manifest, (built) => expandBundled(entry, index, built))
+      const name = entry["bundled"]
+      if (Either.isRight(expanded)) {
+        // The entry is fine, but the archive it names may be missing or older than its sources.
+        const built = Either.isRight(manifest) && typeof name === "string" ? manifest.right.modules[name] : undefined
+        const stale = built === undefined || typeof name !== "string" ? Option.none() : yield* archiveStaleness(name, built)
+        if (Option.isSome(stale)) problems.push(new Problem({ path: `modules[${index}].bundled`, message: stale.value }))
+        return expanded.right
+      }
+      // A name the build does not know may be a module folder added since the last build.
+      const unbuilt = Either.isRight(manifest) && typeof name === "string" ? yield* unbuiltModuleFolder(name) : Option.none()
+      const problem = Option.match(unbuilt, {
+        onNone: () => expanded.left,
+        onSome: (message) => new Problem({ path: expanded.left.path, message })
+      })
+      if (!problems.some((known) => known.path === problem.path && known.message === problem.message)) problems.push(problem)
+      unexpandable.add(index)
+      return entry
+    }))
   const decoded = decodeConfig(Array.isArray(document["modules"]) ? { ...document, modules } : document)
   if (Either.isLeft(decoded)) {
     const decodeProblems = problemsOf(decoded.left).filter((problem) =>
