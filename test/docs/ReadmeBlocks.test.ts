@@ -133,6 +133,14 @@ describe("the README and docs/, pasted", () => {
     expect(commandProblems("orbiplex --log-level debug hook run service.execute --payload @x.json --standalone")).toEqual([])
   })
 
+  it("show the greeter's code as it is in examples/modules/greeter/main.py (which ExternalModule.test runs)", () => {
+    const shown = fencedBlocks(markdownOf("docs/writing-modules.md")).find((block) => block.lang === "python")?.text ?? ""
+    const source = Fs.readFileSync(Path.join(REPO_ROOT, "examples", "modules", "greeter", "main.py"), "utf8").split("\n")
+    const lines = shown.split("\n").filter((line) => line.trim() !== "")
+    expect(lines.length).toBeGreaterThan(10)
+    expect(lines.filter((line) => !source.includes(line))).toEqual([])
+  })
+
   it.scopedLive("run the two-node example as written, up to starting the nodes", () =>
     Effect.gen(function*() {
       const block = fencedBlocks(markdownOf("README.md")).find((b) => b.lang === "sh" && b.text.includes("orbiplex identity"))
