@@ -32,6 +32,7 @@ sys.path.insert(0, SDK_ROOT)
 from orbiplex_sdk import manifest  # noqa: E402
 
 MANIFEST_SCHEMA = "bundled-modules.v1"
+STAMP_NAME = "last-build"
 MAGIC = importlib.util.MAGIC_NUMBER
 _SKIP_DIRS = {"__pycache__", "tests", "test", "node_modules", "build", "dist"}
 
@@ -174,6 +175,10 @@ def build(src, out):
     result = {"schema_version": MANIFEST_SCHEMA, "python": os.path.realpath(sys.executable), "modules": modules}
     text = json.dumps(result, indent=2, sort_keys=False) + "\n"
     _write_if_changed(os.path.join(out, "manifest.json"), text.encode("utf-8"))
+    # Archives keep their mtime when nothing changed, so the host cannot tell "built after the last
+    # edit" from them; this stamp is rewritten by every build and is what `orbiplex validate` compares.
+    with open(os.path.join(out, STAMP_NAME), "w", encoding="utf-8") as handle:
+        handle.write(f"{len(modules)} modules checked\n")
     return result
 
 

@@ -10,6 +10,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect } from "effect"
 import { consoleCommand } from "./cli/ConsoleCommand.js"
 import { hookCommand } from "./cli/HookCommand.js"
+import { identityCommand } from "./cli/IdentityCommand.js"
 import { ledgerCommand } from "./cli/LedgerCommand.js"
 import { logsCommand } from "./cli/LogsCommand.js"
 import { pipelineCommand } from "./cli/PipelineCommand.js"
@@ -27,7 +28,7 @@ import { HOST_VERSION } from "./node/HostVersion.js"
 
 const orbiplex = Command.make("orbiplex").pipe(
   Command.withDescription("supervision runtime for out-of-process Orbiplex modules"),
-  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, logsCommand, ledgerCommand, consoleCommand, orderCommand, scheduleCommand, serviceCommand, reloadCommand])
+  Command.withSubcommands([startCommand, validateCommand, hookCommand, pipelineCommand, providerCommand, workflowCommand, statusCommand, moduleCommand, logsCommand, ledgerCommand, consoleCommand, orderCommand, scheduleCommand, serviceCommand, reloadCommand, identityCommand])
 )
 
 /** The operator-facing text of a failure: its message (and the cause's, for platform errors that wrap one). */

@@ -69,3 +69,20 @@ export const loadManifest: Effect.Effect<BundledManifest, Problem, FileSystem.Fi
     )
   }
 )
+
+/**
+ * The folder holding the Python SDK package (`orbiplex_sdk`), or none when this package has no
+ * SDK source (an install without `modules/`). A module outside the repository imports the SDK
+ * from here: the config loader puts it on the module's PYTHONPATH.
+ */
+export const sdkPythonFolder: Effect.Effect<Option.Option<string>, never, FileSystem.FileSystem | Path.Path> = Effect.gen(
+  function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const root = yield* packageRoot
+    if (Option.isNone(root)) return Option.none()
+    const folder = path.join(root.value, "modules", "sdk", "python")
+    const present = yield* fs.exists(path.join(folder, "orbiplex_sdk", "__init__.py")).pipe(Effect.orElseSucceed(() => false))
+    return present ? Option.some(folder) : Option.none()
+  }
+)

@@ -3,13 +3,14 @@
  * the raw document too, so a file with schema errors still gets its launch problems in the same
  * pass instead of after the schema errors are fixed.
  */
-import { Path } from "@effect/platform"
-import { Effect, Either, Schema } from "effect"
+import { FileSystem, Path } from "@effect/platform"
+import { Effect, Either, Option, Schema } from "effect"
 import { isJsonObject } from "../contract/Json.js"
 import { Launch } from "../contract/ModuleEntry.js"
 import { Problem } from "../contract/Problems.js"
 import { preflight } from "../supervisor/Preflight.js"
 import { resolveLaunch } from "./ConfigLoader.js"
+import { needsPython, recordedPython } from "./LaunchExecutable.js"
 import type { NodeConfig } from "./NodeConfig.js"
 
 // Just enough of an entry to preflight it; everything else is the full decoder's to judge.
@@ -32,16 +33,26 @@ export const preflightConfig = (config: NodeConfig): Effect.Effect<Array<Problem
  * on its own (bundled entries are left to the manifest check) is preflighted, paths resolved
  * against the file's folder.
  */
-export const preflightDocument = (file: string, document: unknown): Effect.Effect<Array<Problem>, never, Path.Path> =>
+export const preflightDocument = (
+  file: string,
+  document: unknown
+): Effect.Effect<Array<Problem>, never, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const path = yield* Path.Path
     const base = path.dirname(path.resolve(file))
     const modules = isJsonObject(document) && Array.isArray(document["modules"]) ? document["modules"] : []
-    const lists = yield* Effect.forEach(modules, (entry, index) => {
-      if (!isJsonObject(entry) || "bundled" in entry) return Effect.succeed([])
+    const launches = modules.map((entry) => {
+      if (!isJsonObject(entry) || "bundled" in entry) return undefined
       const decoded = decodeLaunchOnly(entry)
-      if (Either.isLeft(decoded) || decoded.right.enabled === false) return Effect.succeed([])
-      return problemsOf(index, resolveLaunch(decoded.right.launch, base, path))
+      return Either.isLeft(decoded) || decoded.right.enabled === false ? undefined : decoded.right.launch
+    })
+    const python = needsPython(launches.map((launch) => launch?.executable)) ? yield* recordedPython : Option.none<string>()
+    const lists = yield* Effect.forEach(launches, (launch, index) => {
+      if (launch === undefined) return Effect.succeed([])
+      return Either.match(resolveLaunch(launch, base, path, python), {
+        onLeft: (message) => Effect.succeed([new Problem({ path: `modules[${index}].launch.executable`, message })]),
+        onRight: (resolved) => problemsOf(index, resolved)
+      })
     })
     return lists.flat()
   })

@@ -43,16 +43,22 @@ const UrlPath = Schema.String.pipe(
   Schema.startsWith("/", { message: () => "a URL path starting with \"/\", for example \"/readyz\"" })
 )
 
+/**
+ * Whether `text` names a program without a PATH lookup: a path, or `$python` / `$node`, which the
+ * config loader replaces by the interpreter the build recorded / the host's own Node.js.
+ */
+export const isExplicitExecutable = (text: string): boolean => text.includes("/") || text === "$python" || text === "$node"
+
 /** How the host starts the child process. */
 export class Launch extends Schema.Class<Launch>("Launch")({
   executable: Schema.NonEmptyTrimmedString.pipe(
     Schema.filter((text) =>
-      text.includes("/") ||
+      isExplicitExecutable(text) ||
       `"${text}" is a bare command name; the host never searches PATH: write the program's path, ` +
-        `for example "/usr/bin/python3" (see \`command -v ${text}\`)`
+        `for example "/usr/bin/python3" (see \`command -v ${text}\`), or "$python" / "$node"`
     )
   ).annotations({
-    description: "the program to run: a path (never a bare command name looked up on PATH)",
+    description: "the program to run: a path, or \"$python\" / \"$node\" (never a bare command name looked up on PATH)",
     arbitrary: () => (fc) => fc.stringMatching(/^(\/[A-Za-z0-9._-]{1,12}){1,4}$/)
   }),
   args: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),

@@ -3,6 +3,8 @@
  * use. The node key, participant keys and the pool's keys all live this way under the data folder.
  */
 import * as Crypto from "node:crypto"
+// node:fs as a Promise API: src/exchange/peer/PeerKey.ts awaits it outside Effect; moving this to the
+// platform FileSystem needs that caller changed in the same commit (left to the peer owner).
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 

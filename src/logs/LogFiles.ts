@@ -2,8 +2,9 @@
  * Reading the log files a node wrote (when no node answers): every `<source>.log` and its rotated
  * `<source>.log.<n>` under the logs folder, oldest file first, parsed back into entries.
  */
+import { FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option, Schedule, Schema, Stream } from "effect"
-import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { type LogEntry, parseEntries } from "./LogEntry.js"
 import { applyQuery, type LogQuery, sourceMatches } from "./LogQuery.js"
@@ -21,12 +22,15 @@ export class LogsUnreadable extends Schema.TaggedError<LogsUnreadable>()("LogsUn
 
 const fileName = /^(.+)\.log(?:\.(\d+))?$/
 
+const unreadable = (dir: string) => (error: PlatformError) => new LogsUnreadable({ dir, detail: error.message })
+
 /** The sources with files in `dir`, each with its files oldest first. */
-export const listLogFiles = (dir: string): Effect.Effect<ReadonlyMap<string, ReadonlyArray<string>>, LogsUnreadable> =>
-  Effect.try({
-    try: () => {
+export const listLogFiles = (dir: string): Effect.Effect<ReadonlyMap<string, ReadonlyArray<string>>, LogsUnreadable, FileSystem.FileSystem> =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readDirectory(dir)).pipe(
+    Effect.mapError(unreadable(dir)),
+    Effect.map((names) => {
       const bySource = new Map<string, Array<{ readonly file: string; readonly age: number }>>()
-      for (const name of Fs.readdirSync(dir)) {
+      for (const name of names) {
         const match = fileName.exec(name)
         if (match?.[1] === undefined) continue
         const files = bySource.get(match[1]) ?? []
@@ -34,25 +38,23 @@ export const listLogFiles = (dir: string): Effect.Effect<ReadonlyMap<string, Rea
         bySource.set(match[1], files)
       }
       return new Map(Array.from(bySource, ([source, files]) => [source, files.sort((a, b) => b.age - a.age).map((f) => f.file)]))
-    },
-    catch: (error) => new LogsUnreadable({ dir, detail: error instanceof Error ? error.message : String(error) })
-  })
+    })
+  )
 
 /** The entries of the files in `dir` passing `query`, ordered by time. */
-export const readLogFiles = (dir: string, query: LogQuery): Effect.Effect<ReadonlyArray<LogEntry>, LogsUnreadable> =>
-  Effect.flatMap(listLogFiles(dir), (sources) =>
-    Effect.try({
-      try: () =>
-        applyQuery(
-          Array.from(sources).flatMap(([source, files]) =>
-            sourceMatches(source, query.sources)
-              ? files.flatMap((file) => parseEntries(Fs.readFileSync(file, "utf8"), source))
-              : []
-          ),
-          query
-        ),
-      catch: (error) => new LogsUnreadable({ dir, detail: error instanceof Error ? error.message : String(error) })
-    }))
+export const readLogFiles = (dir: string, query: LogQuery): Effect.Effect<ReadonlyArray<LogEntry>, LogsUnreadable, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const sources = yield* listLogFiles(dir)
+    const entries = yield* Effect.forEach(
+      Array.from(sources).filter(([source]) => sourceMatches(source, query.sources)),
+      ([source, files]) =>
+        Effect.forEach(files, (file) => Effect.map(fs.readFileString(file), (text) => parseEntries(text, source))).pipe(
+          Effect.map((lists) => lists.flat())
+        )
+    ).pipe(Effect.mapError(unreadable(dir)))
+    return applyQuery(entries.flat(), query)
+  })
 
 /** How often `followLogFiles` looks for new lines. */
 export const FOLLOW_POLL = Schedule.spaced("250 millis")
@@ -65,27 +67,30 @@ export const followLogFiles = (
   dir: string,
   query: LogQuery,
   poll: Schedule.Schedule<unknown> = FOLLOW_POLL
-): Effect.Effect<Stream.Stream<LogEntry, LogsUnreadable>, LogsUnreadable> =>
-  Effect.map(listLogFiles(dir), (initial) => {
+): Effect.Effect<Stream.Stream<LogEntry, LogsUnreadable>, LogsUnreadable, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const initial = yield* listLogFiles(dir)
     const offsets = new Map<string, number>()
-    const sizeOf = (file: string) => (Fs.existsSync(file) ? Fs.statSync(file).size : 0)
-    for (const source of initial.keys()) offsets.set(source, sizeOf(Path.join(dir, `${source}.log`)))
+    const sizeOf = (file: string) => Effect.map(fs.stat(file), (info) => Number(info.size)).pipe(Effect.orElseSucceed(() => 0))
+    for (const source of initial.keys()) offsets.set(source, yield* sizeOf(Path.join(dir, `${source}.log`)))
+    const readSource = (source: string) =>
+      Effect.gen(function*() {
+        const file = Path.join(dir, `${source}.log`)
+        const size = yield* sizeOf(file)
+        const from = Option.getOrElse(Option.fromNullable(offsets.get(source)), () => 0)
+        const start = size < from ? 0 : from
+        if (size === start) return []
+        const text = Buffer.from(yield* fs.readFile(file)).subarray(start, size).toString("utf8")
+        // Only whole lines: a line still being written is read on the next poll.
+        const end = text.lastIndexOf("\n") + 1
+        offsets.set(source, start + Buffer.byteLength(text.slice(0, end)))
+        return parseEntries(text.slice(0, end), source).filter((entry) => query.sinceMillis === undefined || Date.parse(entry.at) >= query.sinceMillis)
+      })
     const readNew = Effect.flatMap(listLogFiles(dir), (sources) =>
-      Effect.try({
-        try: () =>
-          Array.from(sources.keys()).filter((source) => sourceMatches(source, query.sources)).flatMap((source) => {
-            const file = Path.join(dir, `${source}.log`)
-            const size = sizeOf(file)
-            const from = Option.getOrElse(Option.fromNullable(offsets.get(source)), () => 0)
-            const start = size < from ? 0 : from
-            if (size === start) return []
-            const text = Fs.readFileSync(file).subarray(start, size).toString("utf8")
-            // Only whole lines: a line still being written is read on the next poll.
-            const end = text.lastIndexOf("\n") + 1
-            offsets.set(source, start + Buffer.byteLength(text.slice(0, end)))
-            return parseEntries(text.slice(0, end), source).filter((entry) => query.sinceMillis === undefined || Date.parse(entry.at) >= query.sinceMillis)
-          }),
-        catch: (error) => new LogsUnreadable({ dir, detail: error instanceof Error ? error.message : String(error) })
-      }))
+      Effect.forEach(Array.from(sources.keys()).filter((source) => sourceMatches(source, query.sources)), readSource).pipe(
+        Effect.map((lists) => lists.flat()),
+        Effect.mapError(unreadable(dir))
+      )).pipe(Effect.provideService(FileSystem.FileSystem, fs))
     return Stream.repeatEffectWithSchedule(readNew, poll).pipe(Stream.flattenIterables)
   })

@@ -5,7 +5,9 @@
  * dispatcher fiber records, and one writer fiber per file appends, so logging never waits on a disk.
  * Closing the layer writes out what is still queued.
  */
-import { Context, Effect, type Fiber, FiberRef, HashSet, Layer, Logger, PubSub, Queue, type Scope, Stream } from "effect"
+import { FileSystem } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
+import { Context, Effect, ExecutionStrategy, type Fiber, FiberRef, HashSet, Layer, Logger, PubSub, Queue, Scope, Stream } from "effect"
 import * as Path from "node:path"
 import type { LogsConfig } from "../config/LogsConfig.js"
 import * as LineLogger from "../internal/LineLogger.js"
@@ -71,6 +73,10 @@ interface Writer {
 export const make = (settings: LogsSettings) =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
+    // Writers start lazily, after the flushing finalizer below: in their own scope, made before it,
+    // they are interrupted only after that finalizer has flushed them (file writes are asynchronous).
+    const writerScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+    const fs = yield* FileSystem.FileSystem
     const inbox = yield* Queue.bounded<Queued<LogEntry>>(QUEUE_CAPACITY)
     const hub = yield* PubSub.sliding<LogEntry>(4_096)
     const rings = new Map<string, Ring<LogEntry>>()
@@ -84,11 +90,14 @@ export const make = (settings: LogsSettings) =>
       Effect.gen(function*() {
         const known = writers.get(source)
         if (known !== undefined) return known
-        const file = yield* openRotating(fileOf(settings.dir, source), settings.rotation).pipe(Effect.option)
+        const file = yield* openRotating(fileOf(settings.dir, source), settings.rotation).pipe(
+          Effect.provideService(FileSystem.FileSystem, fs),
+          Effect.option
+        )
         const queue = yield* Queue.unbounded<Queued<string>>()
         const fiber = yield* drain(queue, (texts) =>
           file._tag === "None" ? Effect.void : file.value.append(texts).pipe(Effect.catchAll(report))
-        ).pipe(Effect.forkIn(scope))
+        ).pipe(Effect.forkIn(writerScope))
         if (file._tag === "None") yield* report({ message: `cannot open the log file ${fileOf(settings.dir, source)}; ${source}'s lines are kept in memory only` })
         const writer = { queue, fiber }
         writers.set(source, writer)
@@ -133,4 +142,4 @@ export const make = (settings: LogsSettings) =>
 
 /** The logs of a node (files under `settings.dir`), with their logger and the console in `settings.timezone`. */
 export const layer = (settings: LogsSettings): Layer.Layer<NodeLogs> =>
-  Layer.merge(Layer.scoped(NodeLogs, make(settings)), LineLogger.layerTimezone(settings.timezone))
+  Layer.merge(Layer.scoped(NodeLogs, make(settings)).pipe(Layer.provide(NodeFileSystem.layer)), LineLogger.layerTimezone(settings.timezone))

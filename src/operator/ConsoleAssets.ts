@@ -3,8 +3,8 @@
  * when the operator API starts. They are plain files with no build step; tsc does not copy them,
  * so a compiled node reads them from the package's src/console.
  */
+import { FileSystem } from "@effect/platform"
 import { Data, Effect } from "effect"
-import * as Fs from "node:fs"
 import * as Url from "node:url"
 
 /** One asset: its body and content type. */
@@ -33,13 +33,16 @@ const FILES: ReadonlyArray<readonly [served: string, file: string, contentType: 
 ]
 
 /** Reads the console's files from the first folder that has them. */
-export const load: Effect.Effect<ConsoleAssets, ConsoleAssetsMissing> = Effect.suspend(() => {
+export const load: Effect.Effect<ConsoleAssets, ConsoleAssetsMissing, FileSystem.FileSystem> = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
   const folders = CANDIDATES.map((relative) => Url.fileURLToPath(new URL(relative, import.meta.url)))
-  const folder = folders.find((candidate) => Fs.existsSync(`${candidate}console.html`))
-  if (folder === undefined) return Effect.fail(new ConsoleAssetsMissing({ tried: folders }))
-  return Effect.try({
-    try: (): ConsoleAssets =>
-      new Map(FILES.map(([served, file, contentType]) => [served, { body: Fs.readFileSync(`${folder}${file}`, "utf8"), contentType }])),
-    catch: () => new ConsoleAssetsMissing({ tried: [folder] })
-  })
+  for (const folder of folders) {
+    if (!(yield* fs.exists(`${folder}console.html`).pipe(Effect.orElseSucceed(() => false)))) continue
+    const assets = yield* Effect.forEach(FILES, ([served, file, contentType]) =>
+      Effect.map(fs.readFileString(`${folder}${file}`), (body) => [served, { body, contentType }] as const)).pipe(
+        Effect.mapError(() => new ConsoleAssetsMissing({ tried: [folder] }))
+      )
+    return new Map(assets)
+  }
+  return yield* new ConsoleAssetsMissing({ tried: folders })
 })

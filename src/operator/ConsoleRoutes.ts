@@ -5,6 +5,7 @@
  * what the API authenticates (by the cookie).
  */
 import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Redacted } from "effect"
 import * as ConsoleAssets from "./ConsoleAssets.js"
 import { LOGIN_PATH, sameSecret, sessionCookieHeader } from "./ConsoleSession.js"
@@ -53,6 +54,8 @@ export const middleware: Effect.Effect<
 > = Effect.gen(function*() {
   // A package without the page still serves its API; `/` says what is missing.
   const assets = yield* ConsoleAssets.load.pipe(
+    // Read once at start; the platform file system is provided here so the API's layer needs nothing more.
+    Effect.provide(NodeFileSystem.layer),
     Effect.tapError((missing) => Effect.logWarning(missing.message)),
     Effect.orElseSucceed((): ConsoleAssets.ConsoleAssets =>
       new Map([["/", { body: "the web console's files are missing from this package", contentType: "text/plain; charset=utf-8" }]])

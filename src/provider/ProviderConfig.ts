@@ -6,9 +6,9 @@
 import { Path } from "@effect/platform"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import { DurationMillis, formatMillis } from "../contract/DurationString.js"
-import { HealthSettings, Launch, RestartPolicy, StopSettings } from "../contract/ModuleEntry.js"
+import { HealthSettings, isExplicitExecutable, Launch, RestartPolicy, StopSettings } from "../contract/ModuleEntry.js"
 import { Problem, problemsOf } from "../contract/Problems.js"
-import { loadManifest } from "../config/Bundled.js"
+import { needsPython, recordedPython, resolveExecutable } from "../config/LaunchExecutable.js"
 import { CallOptions } from "../resilience/CallOptions.js"
 import type { RecordType } from "../typelang/TypeLanguage.js"
 import { describe } from "../typelang/TypeLanguage.js"
@@ -33,7 +33,7 @@ const PositiveDuration = DurationMillis.pipe(Schema.filter((ms) => ms > 0 || "mu
 export class ProviderLaunch extends Schema.Class<ProviderLaunch>("ProviderLaunch")({
   executable: Schema.NonEmptyTrimmedString.pipe(
     Schema.filter((text) =>
-      text.includes("/") || text === "$python" || text === "$node" ||
+      isExplicitExecutable(text) ||
       `"${text}" is a bare command name; the host never searches PATH: write the program's path, or "$python" / "$node"`
     )
   ),
@@ -158,14 +158,11 @@ export const providerProblems = (entries: ReadonlyArray<ProviderEntry>, at = "pr
 }
 
 /** The folder-relative parts of a launch resolved, and an interpreter placeholder replaced by its path. */
-const resolveLaunch = (launch: ProviderLaunch, base: string, path: Path.Path, python: Option.Option<string>): Either.Either<ProviderLaunch, string> => {
-  const executable = launch.executable === "$node"
-    ? Either.right(process.execPath)
-    : launch.executable === "$python"
-    ? Either.fromOption(python, () => "\"$python\" needs the interpreter the build recorded: run \"npm run build\"")
-    : Either.right(path.isAbsolute(launch.executable) ? launch.executable : path.resolve(base, launch.executable))
-  return Either.map(executable, (exe) => new ProviderLaunch({ ...launch, executable: exe, cwd: path.resolve(base, launch.cwd) }))
-}
+const resolveLaunch = (launch: ProviderLaunch, base: string, path: Path.Path, python: Option.Option<string>): Either.Either<ProviderLaunch, string> =>
+  Either.map(
+    resolveExecutable(launch.executable, base, path, python),
+    (executable) => new ProviderLaunch({ ...launch, executable, cwd: path.resolve(base, launch.cwd) })
+  )
 
 /** A resolved launch as the supervisor's `Launch` (for its preflight). */
 export const toLaunch = (launch: ProviderLaunch): Launch =>
@@ -181,10 +178,7 @@ export const resolveProviderPaths = Effect.fn("ProviderConfig.resolvePaths")(fun
   at = "providers"
 ) {
   const path = yield* Path.Path
-  const needsPython = entries.some((entry) => entry.launch?.executable === "$python")
-  const python = needsPython
-    ? Option.map(Either.getRight(yield* Effect.either(loadManifest)), (manifest) => manifest.python)
-    : Option.none()
+  const python = needsPython(entries.map((entry) => entry.launch?.executable)) ? yield* recordedPython : Option.none<string>()
   const problems: Array<Problem> = []
   const resolved = entries.map((entry, index) => {
     if (entry.launch === undefined) return entry

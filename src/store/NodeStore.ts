@@ -4,11 +4,12 @@
  * opens the database, runs the migrations, and provides `SqlClient` to the repositories; closing
  * its scope closes the database.
  */
+import { FileSystem } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Cause, Config, Context, Duration, Effect, Layer } from "effect"
-import * as Fs from "node:fs"
 import * as Path from "node:path"
 import type { PostgresConfig, StorageConfig } from "../config/StorageConfig.js"
 import { migrate, migrations, type StoreMigration } from "./Migrations.js"
@@ -26,16 +27,16 @@ export const sqliteFile = (dataDir: string): string => Path.join(dataDir, "node.
 
 const sqliteLayer = (dataDir: string) => {
   const file = sqliteFile(dataDir)
-  const ensureDir = Effect.try({
-    try: () => Fs.mkdirSync(dataDir, { recursive: true }),
-    catch: (error) =>
+  const ensureDir = Effect.flatMap(FileSystem.FileSystem, (fs) => fs.makeDirectory(dataDir, { recursive: true })).pipe(
+    Effect.mapError((error) =>
       new StoreUnavailable({ store: file, reason: `cannot create ${dataDir} (${reasonOf(error)}); check node.data_dir` })
-  })
+    )
+  )
   const client = SqliteClient.layer({ filename: file }).pipe(
     Layer.catchAll((error) => Layer.fail(new StoreUnavailable({ store: file, reason: reasonOf(error) })))
   )
   return Layer.merge(client, Layer.succeed(NodeStore, NodeStore.of({ dialect: "sqlite", location: file }))).pipe(
-    Layer.provide(Layer.effectDiscard(ensureDir))
+    Layer.provide(Layer.effectDiscard(ensureDir).pipe(Layer.provide(NodeFileSystem.layer)))
   )
 }
 

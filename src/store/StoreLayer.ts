@@ -4,6 +4,7 @@
  * `config.node.data_dir`.
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Layer } from "effect"
 import type { StorageConfig } from "../config/StorageConfig.js"
 import * as FactRepo from "./FactRepo.js"
@@ -43,6 +44,6 @@ export const repositories = Layer.mergeAll(
 /** The store of a node: opened, migrated, JSON runs imported, journals pruned in the background. */
 export const layer = (settings: StorageConfig, dataDir: string): Layer.Layer<Store, StoreUnavailable | StoreFailed> => {
   const withRepositories = repositories.pipe(Layer.provideMerge(NodeStore.layer(settings, dataDir)))
-  const background = Layer.merge(Retention.layer(settings.retention), WorkflowImport.layer(dataDir))
+  const background = Layer.merge(Retention.layer(settings.retention), WorkflowImport.layer(dataDir).pipe(Layer.provide(NodeFileSystem.layer)))
   return Layer.provideMerge(background, withRepositories)
 }

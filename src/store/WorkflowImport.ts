@@ -4,9 +4,9 @@
  * later start does not read the folder again. Idempotent: a run already in the store is left as it
  * is, so an import interrupted half-way is simply run again. The files are left in place.
  */
+import { FileSystem } from "@effect/platform"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Either, Layer, Schema } from "effect"
-import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { failedAs, reasonOf, StoreFailed } from "./StoreError.js"
 import { StoredRun, WorkflowRunRepo } from "./WorkflowRunRepo.js"
@@ -24,14 +24,11 @@ export interface ImportSummary {
 
 const decodeRun = Schema.decodeUnknownEither(Schema.parseJson(StoredRun))
 
-const listJson = (dir: string) =>
-  Effect.tryPromise({
-    try: () => Fs.readdir(dir),
-    catch: (error) => error
-  }).pipe(
+const listJson = (fs: FileSystem.FileSystem, dir: string) =>
+  fs.readDirectory(dir).pipe(
     Effect.map((names) => names.filter((name) => name.endsWith(".json")).sort()),
     // No folder: this node never ran a workflow from files.
-    Effect.catchIf((error) => error instanceof Error && "code" in error && error.code === "ENOENT", () => Effect.succeed([])),
+    Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "NotFound", () => Effect.succeed([])),
     Effect.mapError((error) =>
       new StoreFailed({ operation: `import workflow runs from ${dir}`, reason: `${reasonOf(error)}; check node.data_dir` })
     )
@@ -40,6 +37,7 @@ const listJson = (dir: string) =>
 /** Imports the JSON runs under `dataDir` unless the store did so before. */
 export const importJsonRuns = (dataDir: string) =>
   Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
     const sql = yield* SqlClient.SqlClient
     const runs = yield* WorkflowRunRepo
     const marked = yield* sql`SELECT meta_value FROM node_meta WHERE meta_key = ${IMPORTED_KEY}`.pipe(failedAs("read node_meta"))
@@ -48,9 +46,9 @@ export const importJsonRuns = (dataDir: string) =>
     const imported: Array<string> = []
     const present: Array<string> = []
     const unreadable: Array<string> = []
-    for (const name of yield* listJson(dir)) {
+    for (const name of yield* listJson(fs, dir)) {
       const file = Path.join(dir, name)
-      const text = yield* Effect.either(Effect.tryPromise(() => Fs.readFile(file, "utf8")))
+      const text = yield* Effect.either(fs.readFileString(file))
       const run = Either.flatMap(Either.mapLeft(text, reasonOf), (content) => Either.mapLeft(decodeRun(content), reasonOf))
       if (Either.isLeft(run)) {
         yield* Effect.logWarning(`workflow import: ${file} was not imported (${run.left}); it is left as it is`)
@@ -68,5 +66,5 @@ export const importJsonRuns = (dataDir: string) =>
   })
 
 /** The import as a step of starting the store. */
-export const layer = (dataDir: string): Layer.Layer<never, StoreFailed, SqlClient.SqlClient | WorkflowRunRepo> =>
+export const layer = (dataDir: string): Layer.Layer<never, StoreFailed, SqlClient.SqlClient | WorkflowRunRepo | FileSystem.FileSystem> =>
   Layer.effectDiscard(importJsonRuns(dataDir))

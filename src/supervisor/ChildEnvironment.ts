@@ -2,10 +2,10 @@
  * What the host gives a child (CONTRACTS §1.2): exactly `launch.env` plus the contract's variables,
  * nothing inherited from the host (its secrets must not leak), and a per-launch token in a 0600 file.
  */
+import { FileSystem } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, type Scope } from "effect"
 import * as Crypto from "node:crypto"
-import * as Fs from "node:fs/promises"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
 
@@ -19,18 +19,18 @@ export interface LaunchToken {
 }
 
 /** Creates the token file (mode 0600) in a fresh private folder, removed with the scope. */
-export const makeLaunchToken: Effect.Effect<LaunchToken, Error, Scope.Scope> = Effect.acquireRelease(
-  Effect.tryPromise({
-    try: async () => {
-      const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "orbiplex-token-"))
-      const token = Crypto.randomBytes(32).toString("hex")
-      const file = Path.join(dir, "token")
-      await Fs.writeFile(file, token, { mode: 0o600 })
-      return { token, file }
-    },
-    catch: (error) => error instanceof Error ? error : new Error(String(error))
-  }),
-  (launch) => Effect.promise(() => Fs.rm(Path.dirname(launch.file), { recursive: true, force: true }))
+export const makeLaunchToken: Effect.Effect<LaunchToken, Error, Scope.Scope> = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
+  // The folder (mode 0700) and its token go together when the launch's scope closes.
+  const dir = yield* fs.makeTempDirectoryScoped({ prefix: "orbiplex-token-" })
+  const token = Crypto.randomBytes(32).toString("hex")
+  const file = Path.join(dir, "token")
+  yield* fs.writeFileString(file, token, { mode: 0o600 })
+  return { token, file }
+}).pipe(
+  // Provided here so a launch needs no platform layer beyond what the supervisor already has.
+  Effect.provide(NodeFileSystem.layer),
+  Effect.mapError((error) => new Error(error.message))
 )
 
 /** Host and port the module is asked to listen on, from `http.endpoint`. */

@@ -11,6 +11,8 @@
 import { NodeStream } from "@effect/platform-node"
 import { Data, Deferred, Effect, Option, type Scope, Stream } from "effect"
 import * as NodeChild from "node:child_process"
+// Only /proc/<pid>/stat, read synchronously right after spawn (the leader's start time must be taken
+// before anything can reuse the pid) and in the reaper's 20 ms liveness predicate.
 import * as Fs from "node:fs"
 
 /** How a child ended. */

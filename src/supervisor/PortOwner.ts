@@ -6,6 +6,8 @@
  * leftover of an earlier run answering /readyz on the same port must not pass for the new module.
  */
 import { Effect, Option, Schema } from "effect"
+// Synchronous /proc reads: one scan of every process's fds, polled during readiness; reading them
+// through an async file system would multiply the scheduling for a few microseconds of work each.
 import * as Fs from "node:fs"
 
 /** A process holding a listening socket. */

@@ -3,6 +3,7 @@
  * reported as such and not as a mysterious crash.
  */
 import { Effect } from "effect"
+// node:fs, not the platform FileSystem: its `access` has no executable check (X_OK), which is the point here.
 import * as Fs from "node:fs/promises"
 import type { Launch } from "../contract/ModuleEntry.js"
 

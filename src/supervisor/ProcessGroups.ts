@@ -6,7 +6,10 @@
  * with the start time recorded: a process that merely reuses the pid is never signalled. A file
  * whose host still runs (two hosts sharing a data_dir) is left alone.
  */
+import { FileSystem } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Context, Duration, Effect, Either, Layer, Option, Schedule, Schema } from "effect"
+// Only for /proc/<pid>/stat: a synchronous predicate polled every 20 ms while a group is reaped.
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { type GroupHook, type GroupLeader, processStartTime } from "./ChildProcess.js"
@@ -88,15 +91,15 @@ const sameProcess = (pid: number, startTime: number): boolean => {
 export const sameLeader = (record: GroupRecord): boolean => sameProcess(record.leader_pid, record.start_time)
 
 /** The record files of other hosts under `dataDir`, decoded; a file that does not decode is named with its problem. */
-const otherFiles = (dataDir: string, own: string) =>
+const otherFiles = (fs: FileSystem.FileSystem, dataDir: string, own: string) =>
   Effect.gen(function*() {
     const folder = groupsFolder(dataDir)
-    const names = yield* Effect.try(() => Fs.readdirSync(folder)).pipe(Effect.orElseSucceed((): Array<string> => []))
+    const names = yield* fs.readDirectory(folder).pipe(Effect.orElseSucceed((): Array<string> => []))
     const files: Array<{ readonly file: string; readonly content: typeof GroupsFile.Type }> = []
     for (const name of names) {
       const file = Path.join(folder, name)
       if (!name.endsWith(".json") || file === own) continue
-      const text = yield* Effect.try(() => Fs.readFileSync(file, "utf8")).pipe(Effect.option)
+      const text = yield* fs.readFileString(file).pipe(Effect.option)
       const decoded = Option.flatMap(text, (content) => Either.getRight(decodeFile(content)))
       if (Option.isSome(decoded)) files.push({ file, content: decoded.value })
       else yield* Effect.logWarning(`${file} is not a process-groups.v1 file; the groups it may name cannot be reaped`)
@@ -107,21 +110,23 @@ const otherFiles = (dataDir: string, own: string) =>
 /** Builds the record over `dataDir` for this host process; signals nothing yet. */
 export const make = (dataDir: string) =>
   Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
     const host = { pid: process.pid, start_time: Option.getOrElse(processStartTime(process.pid), () => 0) }
     const file = groupsFilePath(dataDir, host)
     const lock = yield* Effect.makeSemaphore(1)
     const current = new Map<number, GroupRecord>()
 
     // A host with no group left running has no file: a clean shutdown leaves nothing to reap.
-    const write = Effect.try(() => {
-      if (current.size === 0) return Fs.rmSync(file, { force: true })
-      Fs.mkdirSync(Path.dirname(file), { recursive: true })
+    const write = Effect.suspend(() => {
+      if (current.size === 0) return fs.remove(file, { force: true })
       const temp = `${file}.tmp`
-      Fs.writeFileSync(temp, encodeFile({ schema_version: "process-groups.v1", host, groups: [...current.values()] }))
-      Fs.renameSync(temp, file)
+      return fs.makeDirectory(Path.dirname(file), { recursive: true }).pipe(
+        Effect.zipRight(fs.writeFileString(temp, encodeFile({ schema_version: "process-groups.v1", host, groups: [...current.values()] }))),
+        Effect.zipRight(fs.rename(temp, file))
+      )
     }).pipe(
       Effect.catchAll((error) =>
-        Effect.logWarning(`cannot write ${file} (${String(error.error)}); a crash of this host could leave processes behind`)
+        Effect.logWarning(`cannot write ${file} (${error.message}); a crash of this host could leave processes behind`)
       ),
       lock.withPermits(1)
     )
@@ -154,11 +159,11 @@ export const make = (dataDir: string) =>
       file,
       reapLeftovers: Effect.gen(function*() {
         const reaped: Array<Reaped> = []
-        for (const { content, file: other } of yield* otherFiles(dataDir, file)) {
+        for (const { content, file: other } of yield* otherFiles(fs, dataDir, file)) {
           // Another host that still runs shares this data_dir: its groups are not leftovers.
           if (sameProcess(content.host.pid, content.host.start_time)) continue
           reaped.push(...yield* Effect.forEach(content.groups, reapOne, { concurrency: "unbounded" }))
-          yield* Effect.try(() => Fs.rmSync(other, { force: true })).pipe(Effect.ignore)
+          yield* fs.remove(other, { force: true }).pipe(Effect.ignore)
         }
         return reaped
       }),
@@ -169,11 +174,12 @@ export const make = (dataDir: string) =>
   })
 
 /** The record kept under `dataDir`. */
-export const layer = (dataDir: string): Layer.Layer<ProcessGroups> => Layer.effect(ProcessGroups, make(dataDir))
+export const layer = (dataDir: string): Layer.Layer<ProcessGroups> =>
+  Layer.effect(ProcessGroups, make(dataDir)).pipe(Layer.provide(NodeFileSystem.layer))
 
 /**
  * The record under `dataDir`, with the leftovers of crashed runs reaped while the layer is built:
  * whatever depends on it (the supervisor) spawns nothing before the reap is done.
  */
 export const layerReaped = (dataDir: string): Layer.Layer<ProcessGroups> =>
-  Layer.effect(ProcessGroups, Effect.tap(make(dataDir), (groups) => groups.reapLeftovers))
+  Layer.effect(ProcessGroups, Effect.tap(make(dataDir), (groups) => groups.reapLeftovers)).pipe(Layer.provide(NodeFileSystem.layer))

@@ -3,8 +3,9 @@
  * process's CPU time over its wall time since it started (no sampling state to keep), RSS is VmRSS.
  * Where /proc cannot be read (another OS, a process already gone) the fields are left out.
  */
+import { FileSystem } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Clock, DateTime, Effect, Option } from "effect"
-import * as Fs from "node:fs/promises"
 import { ModuleStatus } from "../contract/ModuleStatus.js"
 
 /** Clock ticks per second of /proc's times: USER_HZ, fixed at 100 by the Linux ABI. */
@@ -38,7 +39,9 @@ export const parseRss = (text: string): Option.Option<number> => {
   return match?.[1] === undefined ? Option.none() : Option.some(Number(match[1]) * 1024)
 }
 
-const read = (file: string) => Effect.option(Effect.tryPromise(() => Fs.readFile(file, "utf8")))
+// The node file system is provided per read: status readers need no platform layer of their own.
+const read = (file: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(file)).pipe(Effect.option, Effect.provide(NodeFileSystem.layer))
 
 /** The usage of process `pid`, or none when /proc does not have it. */
 export const usageOf = (pid: number): Effect.Effect<Option.Option<ProcessUsage>> =>

@@ -149,6 +149,26 @@ describe("loadNodeConfig", () => {
       expect(second?.stop.grace_ms).toBe(10)
     }))
 
+  it.scoped("replaces \"$python\" and \"$node\" in module launches as it does for providers", () =>
+    Effect.gen(function*() {
+      const { result } = yield* loadDocument({
+        modules: [
+          { ...minimalModule, id: "py", launch: { executable: "$python", args: ["main.py"], cwd: "." } },
+          { ...minimalModule, id: "js", launch: { executable: "$node", args: ["main.js"], cwd: "." } }
+        ]
+      })
+      const [py, js] = (yield* result).modules
+      expect(py?.launch.executable).toBe(PYTHON)
+      expect(js?.launch.executable).toBe(process.execPath)
+    }))
+
+  it.scoped("still refuses a bare command name, naming the placeholders", () =>
+    Effect.gen(function*() {
+      const error = yield* invalid({ modules: [{ ...minimalModule, launch: { executable: "python3", cwd: "." } }] })
+      expect(error.problems[0]?.path).toBe("modules[0].launch.executable")
+      expect(error.problems[0]?.message).toContain("\"$python\" / \"$node\"")
+    }))
+
   it.scoped("names the bundled modules there are when one is unknown, once", () =>
     Effect.gen(function*() {
       const error = yield* invalid({ modules: [{ id: "x", bundled: "nope" }] })

@@ -2,6 +2,7 @@
  * The files: rotation at the size cap keeping the file count, the ring bound, and reading entries
  * back (multi-line ones whole) with the --since and -n filters.
  */
+import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck, Queue, Schedule, Stream } from "effect"
 import * as Fs from "node:fs"
@@ -40,7 +41,7 @@ describe("a rotating file", () => {
       const again = yield* openRotating(file, { maxBytes: 1_000, files: 3 })
       yield* again.append([line(100)])
       expect(Fs.readFileSync(file, "utf8")).toBe(line(100))
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })
 
 describe("the ring of recent entries", () => {
@@ -92,14 +93,14 @@ describe("reading the files", () => {
       expect(messages(yield* readLogFiles(dir, { sinceMillis: Date.parse("2026-12-07T05:00:01Z"), sources: ["host"] }))).toEqual(["h1", "h3"])
       const [d2] = yield* readLogFiles(dir, { sources: ["middleware.dator"], limit: 1 })
       expect(d2).toEqual(entry("2026-12-07T05:00:02.000Z", "middleware.dator", "d2\n  detail", "WARN"))
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.scopedLive("a missing folder is an error that says what to check", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(readLogFiles("/nonexistent/logs", {}))
       expect(error.message).toContain("/nonexistent/logs")
       expect(error.message).toContain("node.data_dir")
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.scopedLive("following the files yields entries appended later, and those of a rotated file's successor", () =>
     Effect.gen(function*() {
@@ -115,5 +116,5 @@ describe("reading the files", () => {
       Fs.renameSync(file, `${file}.1`)
       Fs.writeFileSync(file, line("after"))
       expect(yield* Queue.take(seen)).toBe("after")
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })

@@ -49,7 +49,7 @@ export const startRemoteFixture = (env: Record<string, string> = {}): Effect.Eff
     }).pipe(Effect.orDie)
     const announced = yield* Deferred.make<number>()
     yield* child.stdoutLines.pipe(
-      Stream.runForEach((line) => Option.match(decodeAnnouncementLine(line), { onNone: () => Effect.void, onSome: (a) => Deferred.succeed(announced, a.port) })),
+      Stream.runForEach((line) => Option.match(decodeAnnouncementLine(line), { onNone: () => Effect.void, onSome: (a) => Effect.asVoid(Deferred.succeed(announced, a.port)) })),
       Effect.forkScoped
     )
     yield* child.stderrLines.pipe(Stream.runDrain, Effect.forkScoped)

@@ -1,3 +1,4 @@
+import { NodeFileSystem } from "@effect/platform-node"
 import { expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { importJsonRuns } from "../../src/store/WorkflowImport.js"
@@ -134,7 +135,7 @@ forEachDialect("WorkflowRunRepo", (dialect) => {
         expect(yield* repo.list).toEqual(["run-a", "run-b"])
         const again = yield* importJsonRuns(place.dataDir)
         expect(again.skipped).toBe(true)
-      }).pipe(Effect.provide(place.layer()))
+      }).pipe(Effect.provide(place.layer()), Effect.provide(NodeFileSystem.layer))
     }))
 })
 
@@ -152,6 +153,6 @@ forEachDialect("WorkflowImport", (dialect) => {
         expect(summary).toEqual({ skipped: false, imported: ["run-a"], present: ["run-b"], unreadable: ["broken.json"] })
         expect(Option.getOrThrow(yield* repo.load("run-b")).host.moves).toBe(7)
         expect((yield* importJsonRuns(place.dataDir)).skipped).toBe(true)
-      }).pipe(Effect.provide(place.bare()))
+      }).pipe(Effect.provide(place.bare()), Effect.provide(NodeFileSystem.layer))
     }))
 })

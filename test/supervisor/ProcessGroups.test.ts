@@ -3,6 +3,7 @@
  * and, on the next start, leftovers of a crashed run reaped only where the leader is still the same
  * process (alive with the recorded start time).
  */
+import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Schema, Scope } from "effect"
 import * as Fs from "node:fs"
@@ -29,7 +30,7 @@ describe("ProcessGroups", () => {
   it.scopedLive("spawnChild records its group while it runs and forgets it once stopped", () =>
     Effect.gen(function*() {
       const dataDir = yield* tempDir
-      const groups = yield* make(dataDir)
+      const groups = yield* make(dataDir).pipe(Effect.provide(NodeFileSystem.layer))
       const scope = yield* Scope.make()
       const child = yield* spawnChild(
         { executable: PYTHON, args: ["-c", "import sys; sys.stdin.read()", "child.py", RUN_MARKER], cwd: dataDir, env: {}, graceMs: 500 },
@@ -46,7 +47,7 @@ describe("ProcessGroups", () => {
   it.scopedLive("a node given ProcessGroups records each module's group while it runs and forgets it when stopped", () =>
     Effect.gen(function*() {
       const dataDir = yield* tempDir
-      const groups = yield* make(dataDir)
+      const groups = yield* make(dataDir).pipe(Effect.provide(NodeFileSystem.layer))
       const node = yield* startNode([fixtureEntry("recorded", "ok")]).pipe(Effect.provideService(ProcessGroups, groups))
       const running = yield* runningOf(node, "recorded")
       expect(readGroups(groups.file)).toEqual([
@@ -71,7 +72,7 @@ describe("ProcessGroups", () => {
           { pgid: 4_194_000, leader_pid: 4_194_000, start_time: 1, module_id: "gone" }
         ]
       })
-      const groups = yield* make(dataDir)
+      const groups = yield* make(dataDir).pipe(Effect.provide(NodeFileSystem.layer))
       const reaped = yield* groups.reapLeftovers
       expect(reaped.map(({ outcome, record }) => `${record.module_id}:${outcome}`)).toEqual([
         "left:stopped",
@@ -96,7 +97,7 @@ describe("ProcessGroups", () => {
         host: otherHost,
         groups: [{ pgid: group.pid, leader_pid: group.pid, start_time: startTimeOf(group.pid), module_id: "busy" }]
       })
-      const groups = yield* make(dataDir)
+      const groups = yield* make(dataDir).pipe(Effect.provide(NodeFileSystem.layer))
       expect(yield* groups.reapLeftovers).toEqual([])
       expect(isAlive(group.pid)).toBe(true)
       expect(Fs.existsSync(file)).toBe(true)
@@ -106,7 +107,7 @@ describe("ProcessGroups", () => {
     Effect.gen(function*() {
       const dataDir = yield* tempDir
       writeFile(dataDir, "run/process-groups/1-1.json", "{ not json")
-      const groups = yield* make(dataDir)
+      const groups = yield* make(dataDir).pipe(Effect.provide(NodeFileSystem.layer))
       expect(yield* groups.reapLeftovers).toEqual([])
       yield* groups.record("m", { pid: 4_194_001, startTime: 7 })
       expect(readGroups(groups.file)).toMatchObject([{ pgid: 4_194_001, start_time: 7, module_id: "m" }])

@@ -19,11 +19,14 @@ export const requireBuild = (): void => {
   if (!Fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" before the CLI tests`)
 }
 
-/** Runs `node dist/src/bin.js ...args` to completion (killed if the test is interrupted first). */
-export const runCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env): Effect.Effect<CliRun> =>
+/**
+ * Runs `node dist/src/bin.js ...args` to completion (killed if the test is interrupted first), in
+ * `cwd` when given (to show the command does not depend on the current folder).
+ */
+export const runCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env, cwd?: string): Effect.Effect<CliRun> =>
   Effect.async<CliRun>((resume) => {
     requireBuild()
-    const child = NodeChild.spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+    const child = NodeChild.spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }) })
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))

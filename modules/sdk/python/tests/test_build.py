@@ -100,6 +100,8 @@ class BuildTest(unittest.TestCase):
         again = self.build()
         self.assertIn("unchanged echo", again.stdout)
         self.assertEqual(os.stat(echo["pyz"]).st_mtime_ns, mtime)
+        # ...but the stamp the host compares sources against is renewed by every build.
+        self.assertTrue(os.path.isfile(os.path.join(os.path.dirname(echo["pyz"]), "last-build")))
 
     def test_packs_packages_leaves_tests_out_and_runs_a_nested_entry(self) -> None:
         src = os.path.join(self.root, "src")
