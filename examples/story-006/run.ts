@@ -188,9 +188,9 @@ const story = Effect.gen(function*() {
   yield* Console.log(`run ${accepted.run_id}: ${run.status}`)
 
   for (const [index, name] of SELLERS.entries()) {
-    const orders = yield* Effect.orElseSucceed(Effect.map(sellers[index]?.work.listOrders ?? Effect.succeed({ orders: [] }), (list) => list.orders), () => [])
     const modules = yield* Effect.orElseSucceed(sellers[index]?.operator.list ?? Effect.succeed([]), () => [])
-    yield* Console.log(`${name}: ${modules.map((m) => `${m.executor_id} ${m.state}`).join(", ")}; orders seen: ${orders.length}`)
+    const waiting = yield* Effect.orElseSucceed(Effect.map(sellers[index]?.work.listOrders ?? Effect.succeed({ orders: [] }), (list) => list.orders), () => [])
+    yield* Console.log(`${name}: ${modules.map((m) => `${m.executor_id} ${m.state}`).join(", ")}; orders awaiting acceptance: ${waiting.filter((o) => o.status === "pending").length}`)
   }
   yield* Console.log("\nthe buyer's ledger:")
   yield* Console.log(yield* cli("ledger", "balances", "--config", fileOf("buyer")))

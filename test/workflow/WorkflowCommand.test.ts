@@ -185,7 +185,7 @@ describe("exchange config sections", () => {
       expect(split.right.settings.workflow).toMatchObject({ approve_transitions: true, executor: "arca-2", max_moves: 1_000, invoke_attempts: 5 })
       expect(split.right.settings.catalog).toEqual({ offer_ttl: 3_600_000, publish_on_start: true, refresh: true })
       // Offer terms stand unless the operator accepts in advance: auto_accept false makes orders wait.
-      expect(split.right.settings.procurement).toEqual({ acceptance: "offer-terms", settlement: { rail: "none" } })
+      expect(split.right.settings.procurement).toEqual({ acceptance: "offer-terms", providers: {}, settlement: { rail: "none" } })
     }
     const bad = splitDocument({ procurement: { settlement: { rail: "ledger" } }, workflow: { max_moves: 0, typo: 1 } })
     expect(Either.isLeft(bad) ? bad.left.map((p) => p.path).sort() : []).toEqual([
