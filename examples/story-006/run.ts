@@ -3,8 +3,9 @@
  * Ola's and Marcin's seller nodes and the CasualFeeders buyer node (Arca) from the configs beside this
  * file, each with its own data folder, keys and loopback address; tops the buyer up with the signed
  * gateway receipt; runs `morning-briefing` on the buyer (Ola's orders wait for acceptance, and this
- * script accepts them as her operator would); prints each node's view and the buyer's ledger; checks
- * the end balances of SETTLEMENT.md §4; stops all four. Exit 0 only if everything balances.
+ * script accepts them as her operator would); prints each node's view and the buyer's ledger; decodes
+ * every ledger artifact with the project's Schema for it; checks the end balances of SETTLEMENT.md §4;
+ * stops all four. Exit 0 only if everything decodes and balances.
  *
  * The keys in `keys/` are demo keys, public on purpose so the configs can name each other: never use
  * them for a real node. `STORY_006_DATA=<dir>` puts the data folders elsewhere (default
@@ -12,7 +13,7 @@
  */
 import { FileSystem } from "@effect/platform"
 import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Console, Data, Duration, Effect, Fiber, Layer, Option, Schedule } from "effect"
+import { Console, Data, Duration, Effect, Either, Fiber, Layer, Option, Schedule, type Schema } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
@@ -21,6 +22,11 @@ import { resolveTarget } from "../../src/cli/OperatorTarget.js"
 import { isJsonObject, type Json, type JsonObject, parseJsonObject, parseJsonText } from "../../src/contract/Json.js"
 import { didOf } from "../../src/exchange/settlement/DidKey.js"
 import { accountIdFor } from "../../src/exchange/settlement/Ledger.js"
+import { decoderEither, problemText } from "../../src/exchange/settlement/artifacts/Common.js"
+import { GatewayReceipt } from "../../src/exchange/settlement/artifacts/GatewayReceipt.js"
+import { LedgerAccount } from "../../src/exchange/settlement/artifacts/LedgerAccount.js"
+import { LedgerHold } from "../../src/exchange/settlement/artifacts/LedgerHold.js"
+import { LedgerTransfer } from "../../src/exchange/settlement/artifacts/LedgerTransfer.js"
 import { makeOperatorClient } from "../../src/operator/OperatorClient.js"
 import { makeWorkClient } from "../../src/operator/WorkClient.js"
 
@@ -146,6 +152,11 @@ const jsonObjects = (text: string): ReadonlyArray<JsonObject> => {
   return parsed._tag === "Right" && Array.isArray(parsed.right) ? parsed.right.filter(isJsonObject) : []
 }
 
+/** Each artifact of `list` that its project Schema refuses, as `<schema> <index>: <problem>`. */
+const undecodable = <A, I>(name: string, schema: Schema.Schema<A, I>, list: ReadonlyArray<JsonObject>): ReadonlyArray<string> =>
+  list.flatMap((artifact, index) =>
+    Either.match(decoderEither(schema)(artifact), { onLeft: (error) => [`${name} ${index}: ${problemText(error)}`], onRight: () => [] }))
+
 const numberAt = (value: Json | undefined) => (typeof value === "number" ? value : 0)
 
 /** The buyer ledger's balances by story role. */
@@ -196,6 +207,16 @@ const story = Effect.gen(function*() {
   yield* Console.log(yield* cli("ledger", "balances", "--config", fileOf("buyer")))
   const accounts = jsonObjects(yield* cli("ledger", "balances", "--json", "--config", fileOf("buyer")))
   const holds = jsonObjects(yield* cli("ledger", "holds", "--json", "--config", fileOf("buyer")))
+  const transfers = jsonObjects(yield* cli("ledger", "transfers", "--json", "--config", fileOf("buyer")))
+  const receipts = jsonObjects(yield* cli("ledger", "receipts", "--json", "--config", fileOf("buyer")))
+  const problems = [
+    ...undecodable("ledger-account.v1", LedgerAccount, accounts),
+    ...undecodable("ledger-hold.v1", LedgerHold, holds),
+    ...undecodable("ledger-transfer.v1", LedgerTransfer, transfers),
+    ...undecodable("gateway-receipt.v1", GatewayReceipt, receipts)
+  ]
+  yield* Console.log(`${accounts.length + holds.length + transfers.length + receipts.length} ledger artifacts read; ${problems.length} off their schema`)
+  for (const problem of problems) yield* Console.log(`  ${problem}`)
   yield* Fiber.interrupt(accepting)
   const roles: Record<string, string> = {
     buyer: yield* accountOf(`${root}/buyer/participants/buyer.pem`),
@@ -208,7 +229,7 @@ const story = Effect.gen(function*() {
   const held = accounts.reduce((sum, a) => sum + numberAt(a["held/balance"]), 0)
   const total = accounts.reduce((sum, a) => sum + numberAt(a["available/balance"]) + numberAt(a["held/balance"]), 0)
   yield* Console.log(`\nend balances: ${JSON.stringify(balances)}; held ${held}; sum ${total}; ${holds.length} holds; ${Math.round((Date.now() - started) / 100) / 10} s`)
-  const balanced = run.status === "completed" && held === 0 && total === 50000 &&
+  const balanced = problems.length === 0 && run.status === "completed" && held === 0 && total === 50000 &&
     Object.entries(EXPECTED).every(([role, [available, onHold]]) => balances[role]?.[0] === available && balances[role]?.[1] === onHold)
   if (!balanced) return yield* new StoryFailed({ reason: `story 006 does not balance: expected ${JSON.stringify(EXPECTED)}` })
   yield* Console.log("story 006 balances: buyer 34800, Adam 1200, Ola 6000, Marcin 3000, pool 5000, held 0")

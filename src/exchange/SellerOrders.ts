@@ -34,8 +34,14 @@ interface Taken {
   readonly total: number
 }
 
+/** How the desk treats offer terms (`procurement.acceptance`). */
+export interface SellerDeskOptions {
+  /** `offer-terms`: orders of an offer with auto_accept false await this node's operator; `automatic`: accepted in advance. */
+  readonly acceptance: "offer-terms" | "automatic"
+}
+
 /** Builds the desk over this node's catalog, chains, acceptance queue and participant keys. */
-export const make = Effect.gen(function*() {
+export const make = (options: SellerDeskOptions = { acceptance: "offer-terms" }) => Effect.gen(function*() {
   const catalog = yield* OfferCatalog
   const chains = yield* ExecutorChains
   const acceptance = yield* OrderAcceptance
@@ -86,7 +92,7 @@ export const make = Effect.gen(function*() {
 
   /** The operator's decision for an order whose offer does not accept on its own. */
   const awaitOperator = (work: Taken, deadline: number): Effect.Effect<Execution | undefined> =>
-    work.terms.autoAccept ? Effect.succeed(undefined) : Effect.map(
+    work.terms.autoAccept || options.acceptance === "automatic" ? Effect.succeed(undefined) : Effect.map(
       acceptance.await({
         order_id: work.order["order/id"],
         provider_id: work.offer.provider_id,
@@ -177,7 +183,7 @@ export const make = Effect.gen(function*() {
         taken.set(key, work)
         yield* Effect.logInfo(
           `order ${work.order["order/id"]} from ${from} taken for ${work.offer.provider_id} ${work.offer.service_type} ${work.total} ${work.order["pricing/currency"]}` +
-            (work.terms.autoAccept ? "" : ": awaiting this node's operator (orbiplex order accept)")
+            (work.terms.autoAccept || options.acceptance === "automatic" ? "" : ": awaiting this node's operator (orbiplex order accept)")
         )
         yield* track(work.offer.executor_id, 1)
         yield* reference.accept(from, dispatch)
@@ -187,5 +193,7 @@ export const make = Effect.gen(function*() {
 })
 
 /** The desk as the peer server's SellerDesk, its orders running in the layer's scope. */
-export const layer: Layer.Layer<SellerDesk, never, OfferCatalog | ExecutorChains | OrderAcceptance | ParticipantKeys | PeerClient | PeerKey> =
-  Layer.scoped(SellerDesk, make)
+export const layer = (
+  options: SellerDeskOptions
+): Layer.Layer<SellerDesk, never, OfferCatalog | ExecutorChains | OrderAcceptance | ParticipantKeys | PeerClient | PeerKey> =>
+  Layer.scoped(SellerDesk, make(options))

@@ -96,7 +96,7 @@ export const layer = (
       ...(settings.federationId === undefined ? {} : { federationId: settings.federationId })
     })
   ).pipe(Layer.provideMerge(foundation))
-  const peering: Peering.PeeringSettings = { dataDir: settings.dataDir, peer: settings.peer, peers: settings.peers, providers: settings.procurement.providers }
+  const peering: Peering.PeeringSettings = { dataDir: settings.dataDir, peer: settings.peer, peers: settings.peers, providers: settings.procurement.providers, acceptance: settings.procurement.acceptance }
   const traded = Peering.layerTransport(peering).pipe(Layer.provideMerge(market))
   // Procurement finds remote ordering as an optional service: absent when this node cannot be reached for results.
   const procurement = Procurement.layerWith({ acceptance: settings.procurement.acceptance }).pipe(Layer.provide(Peering.layerRemoteOrders(peering)))

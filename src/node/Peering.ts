@@ -30,6 +30,8 @@ export interface PeeringSettings {
   readonly peers: PeersConfig
   /** `procurement.providers`: template aliases served by peers. */
   readonly providers: Readonly<Record<string, ProviderRoute>>
+  /** `procurement.acceptance`: whether dispatched orders of manual offers await this node's operator. */
+  readonly acceptance: "offer-terms" | "automatic"
 }
 
 /** The transport's services. */
@@ -71,7 +73,7 @@ export const layerServing = (
   const listen = settings.peer.listen
   const server = listen === undefined ? Layer.empty : Layer.discard(
     PeerServer.layer({ listen, peers: settings.peers, skewMs: settings.peer.clock_skew }).pipe(
-      Layer.provide(Layer.mergeAll(SellerOrders.layer, CatalogPeerOffers.layer))
+      Layer.provide(Layer.mergeAll(SellerOrders.layer({ acceptance: settings.acceptance }), CatalogPeerOffers.layer))
     )
   )
   const pulls = settings.peers.length === 0 ? Layer.empty : CatalogSync.layerStartup(settings.peer.catalog_refresh)

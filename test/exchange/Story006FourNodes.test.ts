@@ -51,6 +51,7 @@ describe("story 006 on four nodes", () => {
       const output = story.output()
       expect(output, output).toContain("run story-006: completed")
       expect(output).toContain("ola's operator accepts order:story-006:redact-1:")
+      expect(output).toMatch(/\d+ ledger artifacts read; 0 off their schema/)
       expect(output).toContain("story 006 balances: buyer 34800, Adam 1200, Ola 6000, Marcin 3000, pool 5000, held 0")
       expect(code).toBe(0)
     }), { timeout: 300_000 })
