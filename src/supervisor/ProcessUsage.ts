@@ -39,33 +39,51 @@ export const parseRss = (text: string): Option.Option<number> => {
   return match?.[1] === undefined ? Option.none() : Option.some(Number(match[1]) * 1024)
 }
 
-// The node file system is provided per read: status readers need no platform layer of their own.
-const read = (file: string) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(file)).pipe(Effect.option, Effect.provide(NodeFileSystem.layer))
+const read = (file: string) => Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(file)).pipe(Effect.option)
 
-/** The usage of process `pid`, or none when /proc does not have it. */
-export const usageOf = (pid: number): Effect.Effect<Option.Option<ProcessUsage>> =>
+/** Seconds since boot, from /proc/uptime. */
+const upSeconds = Effect.map(read("/proc/uptime"), Option.map((text) => Number(text.split(" ")[0])))
+
+/** The usage of process `pid` at `up` seconds after boot, or none when /proc does not have it. */
+const usageAt = (pid: number, up: Option.Option<number>): Effect.Effect<Option.Option<ProcessUsage>, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const [stat, status, uptime] = yield* Effect.all([read(`/proc/${pid}/stat`), read(`/proc/${pid}/status`), read("/proc/uptime")])
+    const [stat, status] = yield* Effect.all([read(`/proc/${pid}/stat`), read(`/proc/${pid}/status`)], { concurrency: 2 })
     const times = Option.flatMap(stat, parseStat)
     const rss = Option.flatMap(status, parseRss)
-    const upSeconds = Option.map(uptime, (text) => Number(text.split(" ")[0]))
-    if (Option.isNone(times) || Option.isNone(rss) || Option.isNone(upSeconds)) return Option.none()
-    const wall = upSeconds.value - times.value.startSeconds
+    if (Option.isNone(times) || Option.isNone(rss) || Option.isNone(up)) return Option.none()
+    const wall = up.value - times.value.startSeconds
     const cpuPercent = wall > 0 ? Math.round((times.value.cpuSeconds / wall) * 1000) / 10 : 0
     return Option.some({ cpuPercent, rssBytes: rss.value })
   })
 
+/** The usage of process `pid`, or none when /proc does not have it. */
+export const usageOf = (pid: number): Effect.Effect<Option.Option<ProcessUsage>> =>
+  Effect.flatMap(upSeconds, (up) => usageAt(pid, up)).pipe(Effect.provide(NodeFileSystem.layer))
+
+const filledIn = (status: ModuleStatus, usage: Option.Option<ProcessUsage>, now: number): ModuleStatus => {
+  const readyAt = status.ready_at === undefined ? Option.none() : DateTime.make(status.ready_at)
+  return new ModuleStatus({
+    ...status,
+    ...(Option.isSome(readyAt) ? { uptime_ms: Math.max(0, now - DateTime.toEpochMillis(readyAt.value)) } : {}),
+    ...(Option.isSome(usage) ? { cpu_percent: usage.value.cpuPercent, rss_bytes: usage.value.rssBytes } : {})
+  })
+}
+
+/**
+ * The statuses with their processes' usage and uptime filled in (one unchanged when it has no
+ * process). The node file system is provided and /proc/uptime read once per call, and the members'
+ * files are read a few at a time: a status read of many members stays cheap.
+ */
+export const withUsages = (statuses: ReadonlyArray<ModuleStatus>): Effect.Effect<ReadonlyArray<ModuleStatus>> =>
+  Effect.gen(function*() {
+    const up = yield* upSeconds
+    const now = yield* Clock.currentTimeMillis
+    return yield* Effect.forEach(statuses, (status) =>
+      status.pid === undefined
+        ? Effect.succeed(status)
+        : Effect.map(usageAt(status.pid, up), (usage) => filledIn(status, usage, now)), { concurrency: 8 })
+  }).pipe(Effect.provide(NodeFileSystem.layer))
+
 /** The status with its process's usage and its uptime filled in (unchanged when it has no process). */
 export const withUsage = (status: ModuleStatus): Effect.Effect<ModuleStatus> =>
-  Effect.gen(function*() {
-    if (status.pid === undefined) return status
-    const usage = yield* usageOf(status.pid)
-    const now = yield* Clock.currentTimeMillis
-    const readyAt = status.ready_at === undefined ? Option.none() : DateTime.make(status.ready_at)
-    return new ModuleStatus({
-      ...status,
-      ...(Option.isSome(readyAt) ? { uptime_ms: Math.max(0, now - DateTime.toEpochMillis(readyAt.value)) } : {}),
-      ...(Option.isSome(usage) ? { cpu_percent: usage.value.cpuPercent, rss_bytes: usage.value.rssBytes } : {})
-    })
-  })
+  Effect.map(withUsages([status]), (filled) => filled[0] ?? status)

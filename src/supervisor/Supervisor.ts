@@ -15,7 +15,7 @@ import { makeLifetime, makeSlot, type Slot } from "./Lifetime.js"
 import { LifecycleLog } from "./LifecycleLog.js"
 import { type MemberSpec, moduleMember, type Run } from "./Member.js"
 import type { HostIdentity, RunningModule } from "./ModuleLaunch.js"
-import { withUsage } from "./ProcessUsage.js"
+import { withUsage, withUsages } from "./ProcessUsage.js"
 import { UnknownModule } from "./SupervisorError.js"
 
 /** What the supervisor is asked to run. */
@@ -155,7 +155,9 @@ export const make = Effect.gen(function*() {
       ))
 
   const list = Effect.flatMap(Ref.get(order), (ids) =>
-    Effect.forEach(ids, (id) => Effect.flatMap(slotOf(id), (slot) => SubscriptionRef.get(slot.status)).pipe(Effect.orDie, Effect.flatMap(withUsage))))
+    Effect.forEach(ids, (id) => Effect.flatMap(slotOf(id), (slot) => SubscriptionRef.get(slot.status)).pipe(Effect.orDie)).pipe(
+      Effect.flatMap(withUsages)
+    ))
 
   const runOf = (executorId: string) => Effect.flatMap(slotOf(executorId), (slot) => Ref.get(slot.run))
 
