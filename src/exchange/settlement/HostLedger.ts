@@ -53,8 +53,9 @@ export const layer = (
         ? error
         : new LedgerUnavailable({ operation: "start (migrations)", reason: error.message })))
   )
+  // The records' table comes with the ledger's migrations, which run as the ledger is built.
   return railLayer(settings.windows ?? defaultWindows).pipe(
     Layer.provideMerge(ledger),
-    Layer.provideMerge(SettlementRecords.layer)
+    Layer.provideMerge(SettlementRecords.layerSql)
   )
 }

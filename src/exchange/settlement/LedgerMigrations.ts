@@ -66,12 +66,26 @@ const facts = Effect.gen(function*() {
   )`
 })
 
+// The artifacts each order produced (contract, response envelope, receipt, admitted result digest),
+// one JSON record per order, so admission and receipts survive a restart.
+const settlementRecords = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE settlement_records (
+    order_id TEXT PRIMARY KEY,
+    receipt_id TEXT,
+    record TEXT NOT NULL,
+    updated_at_ms BIGINT NOT NULL
+  )`
+  yield* sql`CREATE INDEX settlement_records_receipt ON settlement_records (receipt_id)`
+})
+
 /**
  * The ledger's migrations by `<id>_<name>`, for `Migrator.fromRecord`. To be added to the store's
  * list at integration; until then `migrate` runs them under their own table.
  */
 export const ledgerMigrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
-  "1_ledger_facts": facts
+  "1_ledger_facts": facts,
+  "2_settlement_records": settlementRecords
 }
 
 /** The table that records which ledger migrations ran when they run on their own. */

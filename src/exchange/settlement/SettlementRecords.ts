@@ -1,13 +1,16 @@
 /**
  * The settlement artifacts a node's orders produced (contracts, response envelopes, receipts), by
- * order and by receipt id, for `procurement.receipt.get` and tests. Kept in memory for now: the
- * ledger's holds and transfers are the persisted facts, and a receipt is rebuilt from them on the
- * order's replay.
+ * order and by receipt id, for `procurement.receipt.get`, `orbiplex ledger` and admission: the
+ * admitted result's digest must outlive a restart, or a different result for the same order would
+ * be taken after one. On rail `host-ledger` they live in the node's store (`layerSql`, one JSON
+ * record per order, decoded by the artifacts' Schemas when read); on rail `none`, in memory.
  */
-import { Context, Effect, Layer, Option, Ref } from "effect"
-import type { ProcurementContract } from "./artifacts/ProcurementContract.js"
-import type { ProcurementReceipt } from "./artifacts/ProcurementReceipt.js"
-import type { ResponseEnvelope } from "./artifacts/ResponseEnvelope.js"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import { Clock, Context, Effect, Layer, Option, Ref, Schema } from "effect"
+import { ProcurementContract } from "./artifacts/ProcurementContract.js"
+import { ProcurementReceipt } from "./artifacts/ProcurementReceipt.js"
+import { ResponseEnvelope } from "./artifacts/ResponseEnvelope.js"
 
 /** What one order produced so far. */
 export interface OrderRecord {
@@ -44,3 +47,60 @@ export const make = Effect.map(Ref.make(new Map<string, OrderRecord>()), (ref) =
 
 /** The store as a layer. */
 export const layer: Layer.Layer<SettlementRecords> = Layer.effect(SettlementRecords, make)
+
+/** One order's record as the store keeps it (JSON text, its artifacts decoded by their Schemas). */
+const StoredRecord = Schema.parseJson(Schema.Struct({
+  orderId: Schema.String,
+  contract: Schema.optionalWith(ProcurementContract, { exact: true }),
+  envelope: Schema.optionalWith(ResponseEnvelope, { exact: true }),
+  receipt: Schema.optionalWith(ProcurementReceipt, { exact: true }),
+  resultDigest: Schema.optionalWith(Schema.String, { exact: true })
+}))
+
+const Row = Schema.Struct({ order_id: Schema.String, receipt_id: Schema.NullOr(Schema.String), record: StoredRecord, updated_at_ms: Schema.Number })
+
+/**
+ * The records in the store's `settlement_records`. A store that cannot be read or written here is
+ * a defect: the ledger's own facts, on the same store, fail first and are reported as such.
+ */
+export const makeSql = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const byOrder = SqlSchema.findOne({
+    Request: Schema.String,
+    Result: Row,
+    execute: (orderId) => sql`SELECT * FROM settlement_records WHERE order_id = ${orderId}`
+  })
+  const byReceipt = SqlSchema.findOne({
+    Request: Schema.String,
+    Result: Row,
+    execute: (receiptId) => sql`SELECT * FROM settlement_records WHERE receipt_id = ${receiptId}`
+  })
+  const every = SqlSchema.findAll({ Request: Schema.Void, Result: Row, execute: () => sql`SELECT * FROM settlement_records ORDER BY updated_at_ms, order_id` })
+  const upsert = SqlSchema.void({
+    Request: Row,
+    execute: (row) =>
+      sql`INSERT INTO settlement_records ${sql.insert(row)}
+        ON CONFLICT (order_id) DO UPDATE SET receipt_id = ${row.receipt_id}, record = ${row.record}, updated_at_ms = ${row.updated_at_ms}`
+  })
+  const defect = (what: string) => Effect.orDieWith((error: { readonly message: string }) => new Error(`settlement records: cannot ${what}: ${error.message}`))
+  const get = (orderId: string) => byOrder(orderId).pipe(Effect.map(Option.map((row) => row.record)), defect(`read order ${orderId}`))
+
+  return SettlementRecords.of({
+    get,
+    update: (orderId, change) =>
+      Effect.gen(function*() {
+        const next = change(Option.getOrElse(yield* get(orderId), () => ({ orderId })))
+        const now = yield* Clock.currentTimeMillis
+        yield* upsert({ order_id: orderId, receipt_id: next.receipt?.["receipt/id"] ?? null, record: next, updated_at_ms: now }).pipe(
+          defect(`record order ${orderId}`)
+        )
+        return next
+      }).pipe(sql.withTransaction, defect(`record order ${orderId}`)),
+    receipt: (receiptId) =>
+      byReceipt(receiptId).pipe(Effect.map(Option.flatMap((row) => Option.fromNullable(row.record.receipt))), defect(`read receipt ${receiptId}`)),
+    all: every(undefined).pipe(Effect.map((rows) => rows.map((row) => row.record)), defect("read the records"))
+  })
+})
+
+/** The records in the node's store. */
+export const layerSql: Layer.Layer<SettlementRecords, never, SqlClient.SqlClient> = Layer.effect(SettlementRecords, makeSql)
