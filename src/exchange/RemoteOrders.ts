@@ -195,6 +195,8 @@ export const make = (settings: RemoteOrderSettings) =>
         return rejected({ reason: "settlement-blocked", field: "price", message: hold.left.message })
       }
       const held: SettlementHold = hold.right
+      // The hold's work-by: this order's, or its first placement's when the node restarted mid-order.
+      const due = held.work_by_ms
       const refund = (why: Unsettled) => settlement.release(held, why).pipe(Effect.mapError((error) => fail(error.message)))
       const failed = (reason: string) => Effect.zipRight(refund({ outcome: "canceled", reason }), Effect.fail(fail(reason)))
 
@@ -215,7 +217,7 @@ export const make = (settings: RemoteOrderSettings) =>
         order: signedOrder,
         "correlation/id": correlationId,
         "reply/target": replyTarget,
-        delivery_deadline: new Date(workBy).toISOString(),
+        delivery_deadline: new Date(due).toISOString(),
         ...(order.run_id === undefined ? {} : { "workflow/run-id": order.run_id }),
         ...(order.step_id === undefined ? {} : { "workflow/step-id": order.step_id }),
         ...(order.attempt === undefined ? {} : { "workflow/attempt": order.attempt })
@@ -228,9 +230,9 @@ export const make = (settings: RemoteOrderSettings) =>
         }
         return yield* failed(`dispatch to ${offer.provider_node_id} failed: ${error.message}`)
       }
-      const result = yield* resultBy(offer, requestId, workBy)
+      const result = yield* resultBy(offer, requestId, due)
       if (Option.isNone(result)) {
-        const reason = `no result from ${offer.provider_node_id} by work-by ${new Date(workBy).toISOString()}; the hold was refunded`
+        const reason = `no result from ${offer.provider_node_id} by work-by ${new Date(due).toISOString()}; the hold was refunded`
         yield* refund({ outcome: "expired", reason: "work-by-passed" })
         return yield* fail(reason)
       }

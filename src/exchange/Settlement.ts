@@ -38,6 +38,8 @@ export interface SettlementHold {
   readonly contract_id: string | null
   readonly amount: number
   readonly currency: string
+  /** Epoch ms of the hold's `work-by`: the order's, or the first hold's when the order was placed before (a restart). */
+  readonly work_by_ms: number
 }
 
 /** The admitted result of an order. */
@@ -98,7 +100,9 @@ export class Settlement extends Context.Tag("orbiplex/Settlement")<Settlement, {
 export const none: Settlement["Type"] = Settlement.of({
   rail: "none",
   hold: (order) =>
-    Effect.succeed({ rail: "none", order_id: order.order_id, hold_id: null, contract_id: null, amount: order.amount, currency: order.currency }),
+    Effect.succeed({
+      rail: "none", order_id: order.order_id, hold_id: null, contract_id: null, amount: order.amount, currency: order.currency, work_by_ms: order.work_by_ms
+    }),
   capture: (hold) =>
     Effect.succeed({ rail: "none", status: "unsettled", amount: hold.amount, currency: hold.currency }),
   release: (hold) => Effect.succeed({ rail: "none", status: "unsettled", amount: hold.amount, currency: hold.currency })

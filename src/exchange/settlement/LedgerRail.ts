@@ -10,6 +10,7 @@ import { Clock, Context, Effect, Layer, Option } from "effect"
 import type { JsonObject } from "../../contract/Json.js"
 import { ParticipantKeys } from "../ParticipantKeys.js"
 import { type Delivery, Settlement, SettlementBlocked, SettlementFailed, type SettlementHold, type SettlementOrder, type Unsettled } from "../Settlement.js"
+import type { LedgerHold } from "./artifacts/LedgerHold.js"
 import type { ProcurementContract } from "./artifacts/ProcurementContract.js"
 import type { ProcurementReceipt } from "./artifacts/ProcurementReceipt.js"
 import type { ResponseEnvelope } from "./artifacts/ResponseEnvelope.js"
@@ -32,6 +33,10 @@ export const defaultWindows: RailWindows = { accept: 3_600_000, dispute: 86_400_
 
 /** The result admission refused a different result for an admitted order. */
 export const RESULT_CONFLICT = "result-conflict"
+
+/** Whether an existing hold is the one this order would create (same payer, payee and amount). */
+const sameParties = (hold: LedgerHold, payer: string, payee: string, amount: number): boolean =>
+  hold["payer/account-id"] === payer && hold["payee/account-id"] === payee && hold.amount === amount
 
 const digestOf = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex")
 
@@ -81,19 +86,27 @@ export const make = (windows: RailWindows = defaultWindows) =>
           return yield* new SettlementBlocked({ rail: "host-ledger", order_id: order.order_id, reason: `the host-ledger rail settles ORC only, not ${order.currency}` })
         }
         const now = yield* Clock.currentTimeMillis
-        const workBy = Math.max(now, order.work_by_ms)
+        const payer = accountIdFor(order.buyer_id)
+        const payee = accountIdFor(order.provider_participant_id)
+        // An order placed again (its node restarted mid-order) keeps its first hold, deadlines included:
+        // a work-by computed now would differ, and the ledger would refuse the hold as another one.
+        const earlier = order.amount > 0 ? yield* ledger.hold(ids.hold).pipe(Effect.mapError(failed(order.order_id, "read the hold of"))) : Option.none()
+        if (Option.isSome(earlier) && !sameParties(earlier.value, payer, payee, order.amount)) {
+          return yield* failed(order.order_id, "hold")({ message: `hold ${ids.hold} exists for other parties or another amount; a new attempt needs a new order id` })
+        }
+        const workBy = Option.match(earlier, { onNone: () => Math.max(now, order.work_by_ms), onSome: (hold) => Date.parse(hold["work-by"]) })
         const acceptBy = workBy + windows.accept
         const disputeBy = acceptBy + windows.dispute
         const autoRelease = disputeBy + windows.autoRelease
-        const payer = accountIdFor(order.buyer_id)
-        const payee = accountIdFor(order.provider_participant_id)
         for (const [accountId, ownerId] of [[payer, order.buyer_id], [payee, order.provider_participant_id]] as const) {
           yield* ledger.openAccount({ accountId, purpose: "participant-settlement", ownerKind: "participant", ownerId }).pipe(
             Effect.mapError(failed(order.order_id, "open the account of"))
           )
         }
         let holdRef: string | undefined
-        if (order.amount > 0) {
+        if (Option.isSome(earlier)) {
+          holdRef = earlier.value["hold/id"]
+        } else if (order.amount > 0) {
           const created = yield* ledger.createHold({
             holdId: ids.hold, contractId: ids.contract, questionId: ids.question, payerAccountId: payer, payeeAccountId: payee,
             amount: order.amount, workBy, acceptBy, disputeBy, autoReleaseAfter: autoRelease
@@ -139,7 +152,8 @@ export const make = (windows: RailWindows = defaultWindows) =>
         // A re-proposed intent keeps its first contract (the hold above was found, not recreated).
         yield* records.update(order.order_id, (record) => ({ ...record, contract: record.contract ?? contract }))
         return {
-          rail: "host-ledger", order_id: order.order_id, hold_id: holdRef ?? null, contract_id: ids.contract, amount: order.amount, currency: order.currency
+          rail: "host-ledger", order_id: order.order_id, hold_id: holdRef ?? null, contract_id: ids.contract, amount: order.amount, currency: order.currency,
+          work_by_ms: workBy
         } satisfies SettlementHold
       })
 

@@ -98,6 +98,21 @@ describe("the host-ledger rail", () => {
       expect(yield* settlement.hold(orderOf("news-2", 600))).toMatchObject({ hold_id: "hold:wf:news-2:1" })
     }).pipe(Effect.provide(testLayer)))
 
+  it.scoped("an order placed again after its node restarted keeps its first hold and work-by, even one computed later", () =>
+    Effect.gen(function*() {
+      const { buyer, ledger, orderOf, settlement } = yield* setUp
+      const first = yield* settlement.hold(orderOf("news-3", 600, 120_000))
+      yield* TestClock.adjust(5_000)
+      // The restarted node derives a later work-by from its own clock; the ledger keeps the first.
+      const again = yield* settlement.hold(orderOf("news-3", 600, 125_000))
+      expect(again).toMatchObject({ hold_id: first.hold_id, work_by_ms: 120_000 })
+      expect(yield* ledger.balance(accountIdFor(buyer))).toEqual({ available: 44400, held: 600 })
+      const other = yield* Effect.flip(settlement.hold(orderOf("news-3", 700, 125_000)))
+      expect(other.message).toContain("exists for other parties or another amount")
+      yield* settlement.capture(again, delivery)
+      expect((yield* ledger.transfers).filter((t) => t.kind === "release")).toHaveLength(1)
+    }).pipe(Effect.provide(testLayer)))
+
   it.scoped("a rejected order is refunded once, with a receipt citing the refund; insufficient funds block the hold", () =>
     Effect.gen(function*() {
       const { buyer, ledger, orderOf, records, settlement } = yield* setUp

@@ -1,0 +1,90 @@
+/**
+ * SIGKILL drill 2 (issue 11 item 7): the buyer node dies mid-run and starts again. The buyer (Arca)
+ * orders one paid news item from a seller whose model call the drill holds; with the order in flight,
+ * the buyer host is SIGKILLed (Arca must go down with it on stdin EOF) and started again on the same
+ * data folder. The run resumes from the store and completes once the seller answers, and nothing is
+ * booked twice: one hold per order id, one transfer per hold and kind, one release for the paid step.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { didOf } from "../../../src/exchange/settlement/DidKey.js"
+import { accountIdFor } from "../../../src/exchange/settlement/Ledger.js"
+import { tempDir } from "../../support/TempFiles.js"
+import { buyerConfig, type Listen, MODEL_KEY_ENV, oneStepTemplate, SELLER_PARTICIPANT, sellerConfig, STEP_PRICE } from "./DrillConfigs.js"
+import { makeHeldModel } from "./HeldModel.js"
+import {
+  awaitReady, cli, clientsOf, drillPlatform, eventually, freePort, ledger, makeDrillNode, numberAt, seedDataDir, showLogsOnFailure, textAt,
+  TOPUP_NET, TOPUP_RECEIPT
+} from "./NodeProcesses.js"
+
+const BUYER_HOST = "127.0.0.33"
+const SELLER_HOST = "127.0.0.34"
+const RUN_ID = "drill-buyer-killed"
+
+/** The ledger account of the participant whose key is in `file`. */
+const accountOfKey = (file: string) => accountIdFor(`participant:${didOf(Crypto.createPublicKey(Fs.readFileSync(file, "utf8")))}`)
+
+describe("SIGKILL drill: the buyer node", () => {
+  it.scopedLive("dies mid-run with an order in flight: restarted on its data folder, it resumes the run and books nothing twice", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const buyerAt: Listen = { host: BUYER_HOST, operatorPort: yield* freePort(BUYER_HOST), peerPort: yield* freePort(BUYER_HOST) }
+      const sellerAt: Listen = { host: SELLER_HOST, operatorPort: yield* freePort(SELLER_HOST), peerPort: yield* freePort(SELLER_HOST) }
+      const model = yield* makeHeldModel(SELLER_HOST)
+      const buyerData = Path.join(dir, "buyer")
+      const sellerData = Path.join(dir, "seller")
+      seedDataDir(buyerData, "buyer", true)
+      seedDataDir(sellerData, "adam", false)
+      // Work-by far enough out that the order outlives the buyer's restart.
+      const seller = makeDrillNode(dir, "seller", sellerConfig(sellerData, sellerAt, buyerAt, model.baseUrl, "2min"), { [MODEL_KEY_ENV]: "drill" })
+      const buyer = makeDrillNode(dir, "buyer", buyerConfig(buyerData, buyerAt, sellerAt))
+      yield* Effect.gen(function*() {
+        yield* seller.start
+        yield* awaitReady(seller, yield* clientsOf(seller))
+        const firstBuyer = yield* buyer.start
+        yield* awaitReady(buyer, yield* clientsOf(buyer))
+        yield* cli("ledger", "topup", "--receipt", TOPUP_RECEIPT, "--config", buyer.configFile)
+        const buyerAccount = accountOfKey(Path.join(buyerData, "participants", "buyer.pem"))
+        const payeeAccount = accountOfKey(Path.join(sellerData, "participants", `${SELLER_PARTICIPANT}.pem`))
+
+        const accepted = yield* (yield* clientsOf(buyer)).work.startRun({ template: oneStepTemplate(3), run_id: RUN_ID })
+        yield* model.firstCall
+        const modules = yield* buyer.crash(firstBuyer)
+        expect(modules.length).toBeGreaterThan(0)
+
+        yield* buyer.start
+        const buyerClients = yield* clientsOf(buyer)
+        yield* awaitReady(buyer, buyerClients)
+        yield* model.open
+        const run = yield* eventually("the resumed run's end", Effect.map(buyerClients.work.getRun(accepted.run_id), (body) =>
+          body.status === "running" ? Option.none() : Option.some(body)), "90 seconds")
+        expect(run.status, JSON.stringify(run.failure)).toBe("completed")
+
+        const holds = yield* ledger(buyer, "holds")
+        const transfers = yield* ledger(buyer, "transfers")
+        const holdIds = holds.map((hold) => textAt(hold["hold/id"]))
+        expect(new Set(holdIds).size).toBe(holdIds.length)
+        // A hold resolves once: at most one transfer names it.
+        const holdTransfers = transfers.map((transfer) => textAt(transfer["hold/id"])).filter((holdId) => holdId !== "")
+        expect(new Set(holdTransfers).size).toBe(holdTransfers.length)
+        // The resumed run placed the same order again (same order id, so the same hold and request id) and got the seller's first answer.
+        expect(holds.map((hold) => [hold["hold/id"], hold.status])).toEqual([[`hold:${RUN_ID}:news-1:1`, "released"]])
+        const releases = transfers.filter((transfer) => transfer.kind === "release")
+        expect(releases.map((transfer) => [transfer["to/account-id"], transfer.amount])).toEqual([[payeeAccount, STEP_PRICE]])
+        expect(holds.filter((hold) => hold.status === "active").map((hold) => hold["hold/id"]), JSON.stringify(run.state, null, 1)).toEqual([])
+
+        const accounts = yield* ledger(buyer, "balances")
+        const balanceOf = (accountId: string) => {
+          const account = accounts.find((each) => each["account/id"] === accountId)
+          return [numberAt(account?.["available/balance"]), numberAt(account?.["held/balance"])]
+        }
+        expect(balanceOf(buyerAccount)).toEqual([TOPUP_NET - STEP_PRICE, 0])
+        expect(balanceOf(payeeAccount)).toEqual([STEP_PRICE, 0])
+        expect(accounts.reduce((sum, account) => sum + numberAt(account["held/balance"]), 0)).toBe(0)
+        expect(accounts.reduce((sum, account) => sum + numberAt(account["available/balance"]), 0)).toBe(50_000)
+      }).pipe(showLogsOnFailure([seller, buyer]))
+    }).pipe(Effect.provide(drillPlatform)), { timeout: 150_000 })
+})

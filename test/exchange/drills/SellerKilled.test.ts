@@ -1,0 +1,93 @@
+/**
+ * SIGKILL drill 1 (issue 11 item 7): a seller node dies with an order in flight. The buyer (Arca)
+ * orders one paid news item from a seller node whose model call the drill holds; once the order has
+ * reached the seller's model, the seller host is SIGKILLed (its Dator must go down with it on stdin
+ * EOF). At work-by the buyer refunds that attempt's hold; Arca retries as the template's posture says;
+ * the seller starts again on its data folder, and a later attempt completes. In the end the buyer has
+ * paid the step exactly once.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { didOf } from "../../../src/exchange/settlement/DidKey.js"
+import { accountIdFor } from "../../../src/exchange/settlement/Ledger.js"
+import { tempDir } from "../../support/TempFiles.js"
+import { buyerConfig, type Listen, MODEL_KEY_ENV, oneStepTemplate, SELLER_PARTICIPANT, sellerConfig, STEP_PRICE } from "./DrillConfigs.js"
+import { makeHeldModel } from "./HeldModel.js"
+import {
+  awaitReady, cli, clientsOf, drillPlatform, eventually, freePort, ledger, makeDrillNode, numberAt, seedDataDir, showLogsOnFailure, textAt, TOPUP_NET, TOPUP_RECEIPT
+} from "./NodeProcesses.js"
+
+const BUYER_HOST = "127.0.0.31"
+const SELLER_HOST = "127.0.0.32"
+const RUN_ID = "drill-seller-killed"
+
+/** The ledger account of the participant whose key is in `file`. */
+const accountOfKey = (file: string) => accountIdFor(`participant:${didOf(Crypto.createPublicKey(Fs.readFileSync(file, "utf8")))}`)
+
+describe("SIGKILL drill: the seller node", () => {
+  it.scopedLive("dies with an order in flight: the buyer refunds at work-by, retries, and pays once after the seller is back", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const buyerAt: Listen = { host: BUYER_HOST, operatorPort: yield* freePort(BUYER_HOST), peerPort: yield* freePort(BUYER_HOST) }
+      const sellerAt: Listen = { host: SELLER_HOST, operatorPort: yield* freePort(SELLER_HOST), peerPort: yield* freePort(SELLER_HOST) }
+      const model = yield* makeHeldModel(SELLER_HOST)
+      const buyerData = Path.join(dir, "buyer")
+      const sellerData = Path.join(dir, "seller")
+      seedDataDir(buyerData, "buyer", true)
+      seedDataDir(sellerData, "adam", false)
+      const seller = makeDrillNode(dir, "seller", sellerConfig(sellerData, sellerAt, buyerAt, model.baseUrl, "6s"), { [MODEL_KEY_ENV]: "drill" })
+      const buyer = makeDrillNode(dir, "buyer", buyerConfig(buyerData, buyerAt, sellerAt))
+      yield* Effect.gen(function*() {
+      const firstSeller = yield* seller.start
+      yield* awaitReady(seller, yield* clientsOf(seller))
+      yield* buyer.start
+      const buyerClients = yield* clientsOf(buyer)
+      yield* awaitReady(buyer, buyerClients)
+      yield* cli("ledger", "topup", "--receipt", TOPUP_RECEIPT, "--config", buyer.configFile)
+      const buyerAccount = accountOfKey(Path.join(buyerData, "participants", "buyer.pem"))
+      const payeeAccount = accountOfKey(Path.join(sellerData, "participants", `${SELLER_PARTICIPANT}.pem`))
+
+      const accepted = yield* buyerClients.work.startRun({ template: oneStepTemplate(8), run_id: RUN_ID })
+      yield* model.firstCall
+      const modules = yield* seller.crash(firstSeller)
+      expect(modules.length).toBeGreaterThan(0)
+
+      // At work-by the first attempt's hold comes back to the buyer as expired.
+      const firstHold = `hold:${RUN_ID}:news-1:1`
+      const refunded = yield* eventually("the first attempt's hold refunded", Effect.map(ledger(buyer, "holds"), (holds) =>
+        Option.fromNullable(holds.find((hold) => hold["hold/id"] === firstHold && hold.status === "refunded"))))
+      expect(refunded["notes"]).toBe("work-by-passed")
+      const refunds = (yield* ledger(buyer, "transfers")).filter((transfer) => transfer["hold/id"] === firstHold)
+      expect(refunds.map((transfer) => [transfer.kind, transfer["to/account-id"], transfer.amount])).toEqual([["refund", buyerAccount, STEP_PRICE]])
+
+      yield* model.open
+      yield* seller.start
+      const run = yield* eventually("the run's end", Effect.map(buyerClients.work.getRun(accepted.run_id), (body) =>
+        body.status === "running" ? Option.none() : Option.some(body)), "90 seconds")
+      expect(run.status, JSON.stringify(run.failure)).toBe("completed")
+      expect(run.events.some((event) => event.event === "workflow/step-retry-scheduled")).toBe(true)
+
+      const holds = yield* ledger(buyer, "holds")
+      const transfers = yield* ledger(buyer, "transfers")
+      const releases = transfers.filter((transfer) => transfer.kind === "release")
+      expect(releases.map((transfer) => [transfer["to/account-id"], transfer.amount])).toEqual([[payeeAccount, STEP_PRICE]])
+      const released = holds.filter((hold) => hold.status === "released")
+      expect(released.map((hold) => hold["hold/id"])).toEqual([textAt(releases[0]?.["hold/id"])])
+      expect(released[0]?.["hold/id"]).not.toBe(firstHold)
+      expect(holds.filter((hold) => hold.status !== "released").map((hold) => hold.status)).toEqual(
+        holds.filter((hold) => hold.status !== "released").map(() => "refunded")
+      )
+      const accounts = yield* ledger(buyer, "balances")
+      const balanceOf = (accountId: string) => {
+        const account = accounts.find((each) => each["account/id"] === accountId)
+        return [numberAt(account?.["available/balance"]), numberAt(account?.["held/balance"])]
+      }
+      expect(balanceOf(buyerAccount)).toEqual([TOPUP_NET - STEP_PRICE, 0])
+      expect(balanceOf(payeeAccount)).toEqual([STEP_PRICE, 0])
+      expect(accounts.reduce((sum, account) => sum + numberAt(account["held/balance"]), 0)).toBe(0)
+      }).pipe(showLogsOnFailure([seller, buyer]))
+    }).pipe(Effect.provide(drillPlatform)), { timeout: 150_000 })
+})
