@@ -6,7 +6,7 @@
  * delivery is lost, by polling S; it is admitted, settled (release) and answered. A refusal by S, a
  * failed dispatch and a result missing at work-by each refund the hold, so nothing is paid twice.
  */
-import { Clock, Context, Duration, Effect, Either, Layer, Option, type Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, Schedule } from "effect"
 import { isJsonObject, type JsonObject } from "../contract/Json.js"
 import type { ProviderRoute } from "./ExchangeConfig.js"
 import { verifyOffer } from "./MarketArtifacts.js"
@@ -47,6 +47,12 @@ export class RemoteOrders extends Context.Tag("orbiplex/RemoteOrders")<RemoteOrd
   /** Checks, holds, dispatches and settles one order to another node. */
   readonly place: (order: OrderInput, orderId: string, options?: RemoteOrderOptions) => Effect.Effect<OrderOutcome, OrderFailed>
 }>() {}
+
+/** How an unreachable seller is asked again: from 500 ms, doubling, at most every 10 s, jittered. */
+export const redispatchSchedule: Schedule.Schedule<unknown> = Schedule.exponential(Duration.millis(500), 2).pipe(
+  Schedule.union(Schedule.spaced(Duration.seconds(10))),
+  Schedule.jittered
+)
 
 /** The request id of an order's dispatch: one per order id, so a re-proposed order gets S's first answer. */
 export const requestIdOf = (orderId: string): string => `request:${orderId.replace(/^order:/, "")}`
@@ -222,9 +228,19 @@ export const make = (settings: RemoteOrderSettings) =>
         ...(order.step_id === undefined ? {} : { "workflow/step-id": order.step_id }),
         ...(order.attempt === undefined ? {} : { "workflow/attempt": order.attempt })
       }
-      const sent = yield* Effect.either(client.dispatch(offer.provider_node_id, dispatch))
-      if (sent._tag === "Left") {
-        const error = sent.left
+      // An unreachable seller is asked again (the same request id: it keeps its first answer) until
+      // work-by, so a seller that restarts takes the order instead of the step failing at once.
+      const reachable = yield* client.dispatch(offer.provider_node_id, dispatch).pipe(
+        Effect.retry({ schedule: redispatchSchedule, while: (error) => error._tag === "PeerUnreachable" }),
+        Effect.timeoutOption(Duration.millis(Math.max(0, due - (yield* Clock.currentTimeMillis)))),
+        Effect.either
+      )
+      if (reachable._tag === "Right" && Option.isNone(reachable.right)) {
+        yield* refund({ outcome: "expired", reason: "seller-unreachable" })
+        return yield* fail(`${offer.provider_node_id} could not be reached until work-by ${new Date(due).toISOString()}; the hold was refunded`)
+      }
+      if (reachable._tag === "Left") {
+        const error = reachable.left
         if (error._tag === "PeerRefused" && error.status === 422) {
           return rejected({ reason: error.error, field: "provider", message: `${offer.provider_node_id} refused the order: ${error.reason}` }, yield* refund({ outcome: "rejected", reason: error.error }))
         }
