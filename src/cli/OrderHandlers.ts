@@ -2,26 +2,13 @@
  * What `orbiplex order list | accept <id> | refuse <id>` do: the orders of the running node, and
  * the decision on one awaiting acceptance, through its work API.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Option } from "effect"
 import type { OrderEntry } from "../operator/OrderDesk.js"
-import { makeWorkClient, type WorkClient } from "../operator/WorkClient.js"
-import { resolveTarget } from "./OperatorTarget.js"
+import { type NodeArgs, onNode } from "./WorkTarget.js"
 
 /** One line per order. */
 export const orderLine = (order: OrderEntry): string =>
   `${order.order_id}  ${order.status}  ${order.provider_id} ${order.service_type}  ${(order.price / 100).toFixed(2)} ${order.currency}`
-
-/** Where the node is. */
-export interface NodeArgs {
-  readonly operator: Option.Option<string>
-  readonly config: Option.Option<string>
-}
-
-const onNode = <A, E>(args: NodeArgs, use: (client: WorkClient) => Effect.Effect<A, E>) =>
-  Effect.flatMap(resolveTarget(args), (target) => Effect.flatMap(makeWorkClient(target.url, target.token), use)).pipe(
-    Effect.provide(NodeHttpClient.layerUndici)
-  )
 
 /** `order list`. */
 export const listOrders = (args: NodeArgs) =>

@@ -25,6 +25,18 @@ const addressNamed = (operator: Option.Option<string>, config: Option.Option<str
     return Option.exists(peek, (found) => found.operator?.listen !== undefined && !/:0$/.test(found.operator.listen))
   })
 
+/** Where the node is, for commands that only ever talk to a running node. */
+export interface NodeArgs {
+  readonly operator: Option.Option<string>
+  readonly config: Option.Option<string>
+}
+
+/** Runs `use` with a work client of the node `args` name (one keep-alive pool for the conversation). */
+export const onNode = <A, E>(args: NodeArgs, use: (client: WorkClient) => Effect.Effect<A, E>) =>
+  Effect.flatMap(resolveTarget(args), (target) => Effect.flatMap(makeWorkClient(target.url, target.token), use)).pipe(
+    Effect.provide(NodeHttpClient.layerUndici)
+  )
+
 /** What picks the place. */
 export interface WorkPlace {
   readonly standalone: boolean

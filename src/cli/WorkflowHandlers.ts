@@ -23,12 +23,10 @@ import { WorkflowRunRepo } from "../store/WorkflowRunRepo.js"
 import * as OrbiplexNode from "../node/OrbiplexNode.js"
 import { factLine, LifecycleLog } from "../supervisor/LifecycleLog.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
-import { NodeHttpClient } from "@effect/platform-node"
-import { makeWorkClient, type WorkClient } from "../operator/WorkClient.js"
+import type { WorkClient } from "../operator/WorkClient.js"
 import { resolveConfigFile } from "./ConfigFile.js"
-import { resolveTarget } from "./OperatorTarget.js"
 import { follow, listLines, viewLines } from "./WorkflowRemote.js"
-import { onNodeOrStandalone } from "./WorkTarget.js"
+import { type NodeArgs, onNode, onNodeOrStandalone } from "./WorkTarget.js"
 import { eventLine, outcomeLines, phaseOrder } from "./WorkflowLines.js"
 import { loadTemplate } from "../workflow/Templates.js"
 
@@ -246,17 +244,6 @@ export const workflowRunMain = (args: WorkflowRunArgs & { readonly follow: boole
     { ...args, standalone: args.standalone || Option.isSome(args.runId) },
     (client) => workflowRunOnNode(client, args),
     workflowRunHandler(args)
-  )
-
-/** Where the node is. */
-export interface NodeArgs {
-  readonly operator: Option.Option<string>
-  readonly config: Option.Option<string>
-}
-
-const onNode = <A, E>(args: NodeArgs, use: (client: WorkClient) => Effect.Effect<A, E>) =>
-  Effect.flatMap(resolveTarget(args), (target) => Effect.flatMap(makeWorkClient(target.url, target.token), use)).pipe(
-    Effect.provide(NodeHttpClient.layerUndici)
   )
 
 /** `workflow list`. */
