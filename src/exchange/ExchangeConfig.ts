@@ -23,6 +23,11 @@ export const CatalogConfig = Schema.Struct({
 /** The decoded `catalog` section. */
 export type CatalogConfig = typeof CatalogConfig.Type
 
+/** Whether orders of an offer with auto_accept false wait for the operator (`offer-terms`) or not (`automatic`). */
+export const Acceptance = Schema.Literal("offer-terms", "automatic")
+/** The acceptance policy. */
+export type Acceptance = typeof Acceptance.Type
+
 /** A provider alias served by another node. */
 export const ProviderRoute = Schema.Struct({
   node_id: PeerNodeId,
@@ -41,7 +46,7 @@ export const ProcurementConfig = Schema.Struct({
    * operator (OrderAcceptance) until accepted, refused or expired, as the offer says; `automatic`:
    * this node's operator has accepted them in advance (an explicit choice, never implied).
    */
-  acceptance: Schema.optionalWith(Schema.Literal("offer-terms", "automatic"), { default: () => "offer-terms" as const }),
+  acceptance: Schema.optionalWith(Acceptance, { default: () => "offer-terms" as const }),
   /**
    * Where a template's provider alias is served by another node (SETTLEMENT.md decision 2: a
    * `local:<executor>` id is a template alias only), e.g. `{"local:dator-news": {"node_id":

@@ -87,3 +87,77 @@ export const RETRYABLE: ReadonlySet<string> = new Set(["queue-saturated", "offer
 /** Why an order is refused before anything is held: the reason code, the field, the text. */
 export type Refusal = { readonly reason: string; readonly field: string; readonly message: string }
 
+
+/** A refusal as `procurement.order` answers it, with the refund record when a hold was given back. */
+export const rejectedOutcome = (orderId: string, refusal: Refusal, settled?: JsonObject): OrderOutcome => ({
+  outcome: "rejected",
+  order_id: orderId,
+  ...refusal,
+  retryable: RETRYABLE.has(refusal.reason),
+  ...(settled === undefined ? {} : { settlement: settled })
+})
+
+/** What a completed order answers beyond the provider's response. */
+export interface Completion {
+  readonly orderId: string
+  readonly offerId: string
+  readonly providerId: string
+  readonly serviceType: string
+  readonly total: number
+  readonly units: number
+  readonly currency: string
+  readonly response: JsonObject
+  /** Who produced the response (this node and its provider, or the seller node). */
+  readonly sourceNodeId: string
+  readonly sourceParticipantId: string
+  readonly createdAt: string
+  readonly settlement: JsonObject
+}
+
+/** A completed order: the provider's response with the host's fields (its id and provenance). */
+export const completedOutcome = (done: Completion): OrderOutcome => ({
+  outcome: "completed",
+  order_id: done.orderId,
+  offer_id: done.offerId,
+  provider_id: done.providerId,
+  service_type: done.serviceType,
+  price: done.total,
+  units: done.units,
+  currency: done.currency,
+  response: {
+    ...done.response,
+    response_id: `response:${done.orderId.replace(/^order:/, "")}`,
+    source_node_id: done.sourceNodeId,
+    source_participant_id: done.sourceParticipantId,
+    created_at: done.createdAt
+  },
+  settlement: done.settlement
+})
+
+/** The terms of an offer an order is checked against, local or remote alike. */
+export interface OfferFacts {
+  readonly offer_id: string
+  readonly service_type: string
+  readonly currency: string
+  readonly sequence: number
+  readonly expires_at_ms: number
+  /** Who offers it, as the refusal names it (a provider id or a node id). */
+  readonly offeredBy: string
+  readonly expired: boolean
+}
+
+/** The first term `order` does not meet of `offer` (service type, expiry, currency, sequence), if any. */
+export const termsMismatch = (order: OrderInput, offer: OfferFacts): Refusal | undefined =>
+  offer.service_type !== order.service_type
+    ? { reason: "service-type-mismatch", field: "service_type", message: `offer ${offer.offer_id} is for ${offer.service_type}, not ${order.service_type}` }
+    : offer.expired
+    ? { reason: "offer-expired", field: "offer_id", message: `offer ${offer.offer_id} of ${offer.offeredBy} expired at ${new Date(offer.expires_at_ms).toISOString()}` }
+    : offer.currency !== order.currency
+    ? { reason: "currency-mismatch", field: "currency", message: `the order pays in ${order.currency} but offer ${offer.offer_id} is priced in ${offer.currency}` }
+    : order.offer_seq !== undefined && order.offer_seq !== offer.sequence
+    ? {
+      reason: "offer-seq-mismatch",
+      field: "offer_seq",
+      message: `the order was placed against sequence ${order.offer_seq} of ${offer.offer_id}; it is at ${offer.sequence} now: re-read the offer`
+    }
+    : undefined

@@ -14,8 +14,9 @@ import { Clock, Context, Effect, Layer, Option } from "effect"
 import { isJsonObject, type JsonObject } from "../contract/Json.js"
 import { ExecutorChains } from "./ExecutorChains.js"
 import { deliveryOf, executeOrder } from "./OrderExecution.js"
-import { OrderFailed, type OrderInput, type OrderOutcome, orderIdOf, type Refusal, RETRYABLE } from "./OrderModel.js"
+import { completedOutcome, OrderFailed, type OrderInput, type OrderOutcome, orderIdOf, type Refusal, rejectedOutcome, termsMismatch } from "./OrderModel.js"
 import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
+import type { Acceptance } from "./ExchangeConfig.js"
 import { OrderAcceptance } from "./OrderAcceptance.js"
 import { makeOrderSigning } from "./OrderSigning.js"
 import { RemoteOrders } from "./RemoteOrders.js"
@@ -44,7 +45,7 @@ export class Procurement extends Context.Tag("orbiplex/Procurement")<Procurement
 /** How procurement treats offer terms. */
 export interface ProcurementOptions {
   /** `offer-terms`: orders of an offer with auto_accept false await its operator; `automatic`: accepted in advance. */
-  readonly acceptance: "offer-terms" | "automatic"
+  readonly acceptance: Acceptance
 }
 
 /** Builds procurement over the catalog, the per-executor chains and the settlement rail. */
@@ -100,35 +101,7 @@ export const make = (procurementOptions: ProcurementOptions = { acceptance: "off
         }
         offer = match
       }
-      if (offer.service_type !== order.service_type) {
-        return {
-          reason: "service-type-mismatch",
-          field: "service_type",
-          message: `offer ${offer.offer_id} is for ${offer.service_type}, not ${order.service_type}`
-        }
-      }
-      if (yield* catalog.isExpired(offer)) {
-        return {
-          reason: "offer-expired",
-          field: "offer_id",
-          message: `offer ${offer.offer_id} of ${offer.provider_id} expired at ${new Date(offer.expires_at_ms).toISOString()}`
-        }
-      }
-      if (offer.currency !== order.currency) {
-        return {
-          reason: "currency-mismatch",
-          field: "currency",
-          message: `the order pays in ${order.currency} but offer ${offer.offer_id} is priced in ${offer.currency}`
-        }
-      }
-      if (order.offer_seq !== undefined && order.offer_seq !== offer.sequence) {
-        return {
-          reason: "offer-seq-mismatch",
-          field: "offer_seq",
-          message: `the order was placed against sequence ${order.offer_seq} of ${offer.offer_id}; it is at ${offer.sequence} now: re-read the offer`
-        }
-      }
-      return offer
+      return termsMismatch(order, { ...offer, offeredBy: offer.provider_id, expired: yield* catalog.isExpired(offer) }) ?? offer
     })
 
   /** Takes a queue slot of the offer's executor, or says it is full (check and take in one step). */
@@ -150,9 +123,7 @@ export const make = (procurementOptions: ProcurementOptions = { acceptance: "off
 
   const place = Effect.fn("Procurement.order")(function*(order: OrderInput, options: OrderOptions = {}) {
     const orderId = orderIdOf(order)
-    const rejected = (refusal: Refusal, settled?: JsonObject): OrderOutcome => ({
-      outcome: "rejected", order_id: orderId, ...refusal, retryable: RETRYABLE.has(refusal.reason), ...(settled === undefined ? {} : { settlement: settled })
-    })
+    const rejected = (refusal: Refusal, settled?: JsonObject) => rejectedOutcome(orderId, refusal, settled)
     // Local offers first (SETTLEMENT.md §5); what this node does not sell may come from a peer.
     if (Option.isSome(remote) && !(yield* sellsLocally(order)) && (yield* remote.value.serves(order))) {
       return yield* remote.value.place(order, orderId, options)
@@ -245,24 +216,20 @@ export const make = (procurementOptions: ProcurementOptions = { acceptance: "off
       if (execution._tag === "Failed") return yield* failed(execution.reason)
       const response = execution.response
       const settled = yield* settlement.capture(held, deliveryOf(response)).pipe(Effect.mapError((error) => new OrderFailed({ order_id: orderId, provider_id: offer.provider_id, reason: error.message })))
-      return {
-        outcome: "completed",
-        order_id: orderId,
-        offer_id: offer.offer_id,
-        provider_id: offer.provider_id,
-        service_type: offer.service_type,
-        price: total,
+      return completedOutcome({
+        orderId,
+        offerId: offer.offer_id,
+        providerId: offer.provider_id,
+        serviceType: offer.service_type,
+        total,
         units,
         currency: order.currency,
-        response: {
-          ...response,
-          response_id: `response:${orderId.replace(/^order:/, "")}`,
-          source_node_id: catalog.nodeId,
-          source_participant_id: providerParticipantId,
-          created_at: new Date(yield* Clock.currentTimeMillis).toISOString()
-        },
+        response,
+        sourceNodeId: catalog.nodeId,
+        sourceParticipantId: providerParticipantId,
+        createdAt: new Date(yield* Clock.currentTimeMillis).toISOString(),
         settlement: settled
-      } satisfies OrderOutcome
+      })
     }).pipe(Effect.ensuring(dequeue(offer.executor_id)))
   }, (effect, order) =>
     Effect.tap(effect, (outcome) =>

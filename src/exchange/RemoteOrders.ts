@@ -11,7 +11,7 @@ import { isJsonObject, type JsonObject } from "../contract/Json.js"
 import type { ProviderRoute } from "./ExchangeConfig.js"
 import { verifyOffer } from "./MarketArtifacts.js"
 import { deliveryOf } from "./OrderExecution.js"
-import { OrderFailed, type OrderInput, type OrderOutcome, type Refusal, RETRYABLE } from "./OrderModel.js"
+import { completedOutcome, OrderFailed, type OrderInput, type OrderOutcome, type Refusal, rejectedOutcome, termsMismatch } from "./OrderModel.js"
 import { signOrderDocument } from "./OrderSigning.js"
 import { BUYER, ParticipantKeys } from "./ParticipantKeys.js"
 import { BuyerInbox } from "./peer/BuyerInbox.js"
@@ -127,19 +127,7 @@ export const make = (settings: RemoteOrderSettings) =>
           }
           offer = first
         }
-        if (offer.service_type !== order.service_type) {
-          return { reason: "service-type-mismatch", field: "service_type", message: `offer ${offer.offer_id} is for ${offer.service_type}, not ${order.service_type}` }
-        }
-        if (offer.expires_at_ms <= now) {
-          return { reason: "offer-expired", field: "offer_id", message: `offer ${offer.offer_id} of ${offer.provider_node_id} expired at ${new Date(offer.expires_at_ms).toISOString()}` }
-        }
-        if (offer.currency !== order.currency) {
-          return { reason: "currency-mismatch", field: "currency", message: `the order pays in ${order.currency} but offer ${offer.offer_id} is priced in ${offer.currency}` }
-        }
-        if (order.offer_seq !== undefined && order.offer_seq !== offer.sequence) {
-          return { reason: "offer-seq-mismatch", field: "offer_seq", message: `the order was placed against sequence ${order.offer_seq} of ${offer.offer_id}; it is at ${offer.sequence} now: re-read the offer` }
-        }
-        return offer
+        return termsMismatch(order, { ...offer, offeredBy: offer.provider_node_id, expired: offer.expires_at_ms <= now }) ?? offer
       })
 
     /** The result of a dispatched request: delivered, or recovered by polling S, or none by `deadline`. */
@@ -158,9 +146,7 @@ export const make = (settings: RemoteOrderSettings) =>
       })
 
     const place = Effect.fn("RemoteOrders.place")(function*(order: OrderInput, orderId: string, options: RemoteOrderOptions = {}) {
-      const rejected = (refusal: Refusal, settled?: JsonObject): OrderOutcome => ({
-        outcome: "rejected", order_id: orderId, ...refusal, retryable: RETRYABLE.has(refusal.reason), ...(settled === undefined ? {} : { settlement: settled })
-      })
+      const rejected = (refusal: Refusal, settled?: JsonObject) => rejectedOutcome(orderId, refusal, settled)
       const quoted = yield* quote(order)
       if (!("offer_id" in quoted)) return rejected(quoted)
       const offer = quoted
@@ -267,24 +253,20 @@ export const make = (settings: RemoteOrderSettings) =>
           const payeeSignature = payeeSignatureOf(answer)
           const delivery = { ...deliveryOf(response), ...(payeeSignature === undefined ? {} : { payee_signature: payeeSignature }) }
           const settled = yield* settlement.capture(held, delivery).pipe(Effect.mapError((error) => fail(error.message)))
-          return {
-            outcome: "completed",
-            order_id: orderId,
-            offer_id: offer.offer_id,
-            provider_id: order.provider_id,
-            service_type: offer.service_type,
-            price: total,
+          return completedOutcome({
+            orderId,
+            offerId: offer.offer_id,
+            providerId: order.provider_id,
+            serviceType: offer.service_type,
+            total,
             units,
             currency: order.currency,
-            response: {
-              ...response,
-              response_id: `response:${orderId.replace(/^order:/, "")}`,
-              source_node_id: answer["provider/node-id"],
-              source_participant_id: answer["provider/participant-id"],
-              created_at: answer.responded_at
-            },
+            response,
+            sourceNodeId: answer["provider/node-id"],
+            sourceParticipantId: answer["provider/participant-id"],
+            createdAt: answer.responded_at,
             settlement: settled
-          } satisfies OrderOutcome
+          })
         })
       }
     })

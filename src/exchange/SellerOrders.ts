@@ -12,7 +12,9 @@ import { isJson, type Json } from "../contract/Json.js"
 import { verifyOffer, verifyOrder } from "./MarketArtifacts.js"
 import { type CatalogOffer, OfferCatalog } from "./OfferCatalog.js"
 import { executeOrder, type Execution } from "./OrderExecution.js"
+import type { Acceptance } from "./ExchangeConfig.js"
 import { OrderAcceptance } from "./OrderAcceptance.js"
+import { RETRYABLE } from "./OrderModel.js"
 import { type OfferTerms, termsOf, unitsOf } from "./OfferTerms.js"
 import { ExecutorChains } from "./ExecutorChains.js"
 import { BUYER, ParticipantKeys } from "./ParticipantKeys.js"
@@ -21,9 +23,6 @@ import { PeerKey } from "./peer/PeerKey.js"
 import { type DispatchRequest, PAYEE_SIGNATURE_PREFIX, payeeSignedPart, RESULT_DOMAIN, type ServiceOrderResult } from "./peer/PeerMessages.js"
 import { DispatchRefused, makeReference, SellerDesk } from "./peer/SellerDesk.js"
 import type { ServiceOrder } from "./settlement/artifacts/ServiceOrder.js"
-
-/** Refusal codes a buyer may retry unchanged later (SETTLEMENT.md §5). */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set(["offer-expired", "queue-saturated", "offer-seq-mismatch"])
 
 /** A dispatch that passed the checks, with what running it needs. */
 interface Taken {
@@ -37,7 +36,7 @@ interface Taken {
 /** How the desk treats offer terms (`procurement.acceptance`). */
 export interface SellerDeskOptions {
   /** `offer-terms`: orders of an offer with auto_accept false await this node's operator; `automatic`: accepted in advance. */
-  readonly acceptance: "offer-terms" | "automatic"
+  readonly acceptance: Acceptance
 }
 
 /** Builds the desk over this node's catalog, chains, acceptance queue and participant keys. */
@@ -55,13 +54,13 @@ export const make = (options: SellerDeskOptions = { acceptance: "offer-terms" })
   const check = (dispatch: DispatchRequest): Effect.Effect<Taken, DispatchRefused> =>
     Effect.gen(function*() {
       const refuse = (code: string, reason: string) =>
-        new DispatchRefused({ request_id: dispatch.request_id, code, reason, retryable: RETRYABLE_CODES.has(code) })
+        new DispatchRefused({ request_id: dispatch.request_id, code, reason, retryable: RETRYABLE.has(code) })
       const offerId = dispatch.order["offer/id"]
       const found = yield* catalog.byId(offerId)
-      if (Option.isNone(found)) return yield* refuse("offer-not-found", `this node has no offer ${offerId}`)
+      if (Option.isNone(found)) return yield* refuse("offer-not-found", `this node has no offer ${offerId} (withdrawn, or never published here): fetch its catalog again and order a current offer`)
       const offer = found.value
       if (yield* catalog.isExpired(offer)) return yield* refuse("offer-expired", `offer ${offerId} has expired; fetch the catalog again`)
-      if (offer.service_offer === undefined) return yield* refuse("offer-not-found", `offer ${offerId} is not signed for other nodes`)
+      if (offer.service_offer === undefined) return yield* refuse("offer-not-found", `offer ${offerId} was published without a provider signature, so other nodes cannot order it: its operator must publish it again`)
       const verifiedOffer = verifyOffer(offer.service_offer, { now: yield* Clock.currentTimeMillis })
       if (Either.isLeft(verifiedOffer)) return yield* refuse(verifiedOffer.left.reason, verifiedOffer.left.detail)
       const verifiedOrder = verifyOrder(dispatch.order, verifiedOffer.right)
@@ -70,19 +69,19 @@ export const make = (options: SellerDeskOptions = { acceptance: "offer-terms" })
       const terms = termsOf(offer)
       if (Either.isLeft(terms)) return yield* refuse("unit-kind-unsupported", terms.left)
       const input = order["request/input"]
-      if (!isJson(input)) return yield* refuse("schema-invalid", "request/input is not JSON")
+      if (!isJson(input)) return yield* refuse("schema-invalid", "request/input is not JSON: send the order's input as JSON")
       const units = order["request/units"]
       const measured = unitsOf(terms.right, units, input)
       if (measured > units) {
-        return yield* refuse("units-insufficient", `the input measures ${measured} unit(s) of ${terms.right.unitLabel}; the order pays for ${units}`)
+        return yield* refuse("units-insufficient", `the input measures ${measured} unit(s) of ${terms.right.unitLabel}; the order pays for ${units}: order ${measured} units`)
       }
       const total = units * offer.amount
       if (total > order["pricing/max-amount"]) {
-        return yield* refuse("price-exceeded", `${units} × ${offer.amount} = ${total}, above the order's pricing/max-amount ${order["pricing/max-amount"]}`)
+        return yield* refuse("price-exceeded", `${units} × ${offer.amount} = ${total}, above the order's pricing/max-amount ${order["pricing/max-amount"]}: raise the maximum or order fewer units`)
       }
       const inFlight = depth.get(offer.executor_id) ?? 0
       if (inFlight >= terms.right.maxDepth) {
-        return yield* refuse("queue-saturated", `${offer.provider_id} has ${inFlight} orders in progress; its queue takes ${terms.right.maxDepth}`)
+        return yield* refuse("queue-saturated", `${offer.provider_id} has ${inFlight} orders in progress; its queue takes ${terms.right.maxDepth}: try again when one ends`)
       }
       return { offer, terms: terms.right, order, input, total }
     })

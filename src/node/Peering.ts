@@ -8,7 +8,7 @@ import { Layer } from "effect"
 import { type PeerConfig, type PeersConfig, publicUrlOf } from "../config/PeerConfig.js"
 import * as CatalogPeerOffers from "../exchange/CatalogPeerOffers.js"
 import type { ExecutorChains } from "../exchange/ExecutorChains.js"
-import type { ProviderRoute } from "../exchange/ExchangeConfig.js"
+import type { Acceptance, ProviderRoute } from "../exchange/ExchangeConfig.js"
 import type { OfferCatalog } from "../exchange/OfferCatalog.js"
 import type { OrderAcceptance } from "../exchange/OrderAcceptance.js"
 import type { ParticipantKeys } from "../exchange/ParticipantKeys.js"
@@ -31,7 +31,7 @@ export interface PeeringSettings {
   /** `procurement.providers`: template aliases served by peers. */
   readonly providers: Readonly<Record<string, ProviderRoute>>
   /** `procurement.acceptance`: whether dispatched orders of manual offers await this node's operator. */
-  readonly acceptance: "offer-terms" | "automatic"
+  readonly acceptance: Acceptance
 }
 
 /** The transport's services. */
