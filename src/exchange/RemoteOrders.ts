@@ -134,10 +134,13 @@ export const make = (settings: RemoteOrderSettings) =>
     const resultBy = (offer: RemoteOffer, requestId: string, deadline: number) =>
       Effect.gen(function*() {
         const delivered = inbox.awaitResult(requestId)
-        // Polling admits through the same inbox, so a delivery that arrives meanwhile reads as already-present.
+        // Polling admits through the same inbox, so a delivery that arrives meanwhile reads as
+        // already-present. A seller that cannot be reached (restarting) is polled again; a refused or
+        // conflicting result ends polling, and only a delivery can still answer.
         const polled = recoverResult(offer.provider_node_id, requestId, settings.poll ?? pollSchedule).pipe(
           Effect.provide(context),
           Effect.tapError((error) => Effect.logDebug(`polling ${offer.provider_node_id} for ${requestId}: ${error.message}`)),
+          Effect.retry({ schedule: settings.poll ?? pollSchedule, while: (error) => error._tag === "PeerUnreachable" }),
           Effect.zipRight(delivered),
           Effect.orElse(() => Effect.never)
         )

@@ -83,17 +83,16 @@ export const makeSql = Effect.gen(function*() {
         ON CONFLICT (order_id) DO UPDATE SET receipt_id = ${row.receipt_id}, record = ${row.record}, updated_at_ms = ${row.updated_at_ms}`
   })
   const defect = (what: string) => Effect.orDieWith((error: { readonly message: string }) => new Error(`settlement records: cannot ${what}: ${error.message}`))
-  const get = (orderId: string) => byOrder(orderId).pipe(Effect.map(Option.map((row) => row.record)), defect(`read order ${orderId}`))
+  const read = (orderId: string) => Effect.map(byOrder(orderId), Option.map((row) => row.record))
+  const get = (orderId: string) => read(orderId).pipe(defect(`read order ${orderId}`))
 
   return SettlementRecords.of({
     get,
     update: (orderId, change) =>
       Effect.gen(function*() {
-        const next = change(Option.getOrElse(yield* get(orderId), () => ({ orderId })))
+        const next = change(Option.getOrElse(yield* read(orderId), () => ({ orderId })))
         const now = yield* Clock.currentTimeMillis
-        yield* upsert({ order_id: orderId, receipt_id: next.receipt?.["receipt/id"] ?? null, record: next, updated_at_ms: now }).pipe(
-          defect(`record order ${orderId}`)
-        )
+        yield* upsert({ order_id: orderId, receipt_id: next.receipt?.["receipt/id"] ?? null, record: next, updated_at_ms: now })
         return next
       }).pipe(sql.withTransaction, defect(`record order ${orderId}`)),
     receipt: (receiptId) =>
