@@ -26,7 +26,7 @@ import { retryAfterField, retrySchedule } from "./RetrySchedule.js"
 import { type ConcurrencyLimit, makeConcurrencyLimit } from "./ConcurrencyLimit.js"
 import { makeModuleThrottle, type ModuleThrottle } from "./Throttle.js"
 import { withSpanWhenTracing } from "../tracing/TraceContext.js"
-import { retryLazilyWith } from "../internal/RetryLazily.js"
+import { retryLazilyWith } from "./RetryLazily.js"
 
 /** The errors a policed call can end with: the call's own, or a timeout, or a refusal by the breaker. */
 export type CallError<E> = E | Timeout | CircuitOpen

@@ -9,7 +9,7 @@
 import * as Metrics from "../metrics/Metrics.js"
 import { Clock, Context, Duration, Effect, Either, Layer, Option, Ref, Schema, Stream } from "effect"
 import { type ConcurrencyLimit, makeConcurrencyLimit } from "../resilience/ConcurrencyLimit.js"
-import { retryLazily } from "../internal/RetryLazily.js"
+import { retryLazily } from "../resilience/RetryLazily.js"
 import { MiddlewareDecision } from "../contract/Decision.js"
 import type { WorkflowEnvelope } from "../contract/Envelope.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
