@@ -78,6 +78,7 @@ const prepare = (root: string, name: NodeName) =>
 const startNode = (root: string, name: NodeName, file: string) =>
   Effect.acquireRelease(
     Effect.sync(() => {
+      // The child writes its output straight to the file: spawn takes a file descriptor, opened here.
       const log = Fs.openSync(`${root}/${name}.log`, "w")
       const child = ChildProcess.spawn(process.execPath, [bin, "start", "--config", file], { stdio: ["ignore", log, log] })
       Fs.closeSync(log)
@@ -192,8 +193,11 @@ const story = Effect.gen(function*() {
   const accepting = yield* Effect.fork(olaAccepts(ola.work))
   const accepted = yield* buyer.work.startRun({ template: yield* demoTemplate, params: { date: "2026-03-30" }, run_id: "story-006" })
   const run = yield* buyer.work.getRun(accepted.run_id).pipe(
-    Effect.delay(Duration.millis(250)),
-    Effect.repeat({ until: (body) => body.status !== "running" }),
+    // The run as last read is the schedule's output: read every 250 ms until it is no longer running.
+    Effect.repeat(Schedule.recurUntil((body: { readonly status: string }) => body.status !== "running").pipe(
+      Schedule.intersect(Schedule.spaced(Duration.millis(250))),
+      Schedule.passthrough
+    )),
     Effect.timeoutFail({ duration: Duration.minutes(5), onTimeout: () => new StoryFailed({ reason: "the run did not end within 5 minutes" }) })
   )
   yield* Console.log(`run ${accepted.run_id}: ${run.status}`)

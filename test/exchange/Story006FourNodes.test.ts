@@ -7,13 +7,22 @@
  * ended with the test whatever happens.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect, Option } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
 import { REPO_ROOT } from "../support/Fixture.js"
 import { tempDir } from "../support/TempFiles.js"
 
 const SCRIPT = Path.join(REPO_ROOT, "dist", "examples", "story-006", "run.js")
+
+/** Signals every process of group `pgid` (the script and the nodes it started); it may be gone already. */
+const signalGroup = (pgid: number, signal: NodeJS.Signals) => {
+  try {
+    process.kill(-pgid, signal)
+  } catch {
+    // Already gone.
+  }
+}
 
 /** Runs the script in its own process group; the group is ended when the scope closes. */
 const runStory = (dataDir: string) =>
@@ -30,15 +39,13 @@ const runStory = (dataDir: string) =>
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
       return { child, exited, output: () => output }
     }),
-    ({ child }) =>
-      Effect.sync(() => {
-        if (child.pid !== undefined && child.exitCode === null) {
-          try {
-            process.kill(-child.pid, "SIGTERM")
-          } catch {
-            // Already gone.
-          }
-        }
+    ({ child, exited }) =>
+      Effect.gen(function*() {
+        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+        // The script stops its four nodes on SIGTERM; a group still there after that is killed.
+        signalGroup(child.pid, "SIGTERM")
+        const gone = yield* Effect.promise(() => exited).pipe(Effect.timeoutOption(Duration.seconds(20)))
+        if (Option.isNone(gone)) signalGroup(child.pid, "SIGKILL")
       })
   )
 

@@ -7,50 +7,27 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import * as Crypto from "node:crypto"
-import * as Fs from "node:fs"
-import * as Path from "node:path"
-import { didOf } from "../../../src/exchange/settlement/DidKey.js"
-import { accountIdFor } from "../../../src/exchange/settlement/Ledger.js"
 import { tempDir } from "../../support/TempFiles.js"
-import { buyerConfig, type Listen, MODEL_KEY_ENV, oneStepTemplate, SELLER_PARTICIPANT, sellerConfig, STEP_PRICE } from "./DrillConfigs.js"
-import { makeHeldModel } from "./HeldModel.js"
-import {
-  awaitReady, cli, clientsOf, drillPlatform, eventually, freePort, ledger, makeDrillNode, numberAt, seedDataDir, showLogsOnFailure, textAt,
-  TOPUP_NET, TOPUP_RECEIPT
-} from "./NodeProcesses.js"
+import { oneStepTemplate, STEP_PRICE } from "./DrillConfigs.js"
+import { makePair, startPair } from "./DrillPair.js"
+import { awaitReady, clientsOf, drillPlatform, eventually, ledger, numberAt, showLogsOnFailure, textAt, TOPUP_NET } from "./NodeProcesses.js"
 
 const BUYER_HOST = "127.0.0.33"
 const SELLER_HOST = "127.0.0.34"
 const RUN_ID = "drill-buyer-killed"
 
-/** The ledger account of the participant whose key is in `file`. */
-const accountOfKey = (file: string) => accountIdFor(`participant:${didOf(Crypto.createPublicKey(Fs.readFileSync(file, "utf8")))}`)
 
 describe("SIGKILL drill: the buyer node", () => {
   it.scopedLive("dies mid-run with an order in flight: restarted on its data folder, it resumes the run and books nothing twice", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const buyerAt: Listen = { host: BUYER_HOST, operatorPort: yield* freePort(BUYER_HOST), peerPort: yield* freePort(BUYER_HOST) }
-      const sellerAt: Listen = { host: SELLER_HOST, operatorPort: yield* freePort(SELLER_HOST), peerPort: yield* freePort(SELLER_HOST) }
-      const model = yield* makeHeldModel(SELLER_HOST)
-      const buyerData = Path.join(dir, "buyer")
-      const sellerData = Path.join(dir, "seller")
-      seedDataDir(buyerData, "buyer", true)
-      seedDataDir(sellerData, "adam", false)
       // Work-by far enough out that the order outlives the buyer's restart.
-      const seller = makeDrillNode(dir, "seller", sellerConfig(sellerData, sellerAt, buyerAt, model.baseUrl, "2min"), { [MODEL_KEY_ENV]: "drill" })
-      const buyer = makeDrillNode(dir, "buyer", buyerConfig(buyerData, buyerAt, sellerAt))
+      const pair = yield* makePair(dir, { buyer: BUYER_HOST, seller: SELLER_HOST }, "2min")
+      const { buyer, model, seller } = pair
       yield* Effect.gen(function*() {
-        yield* seller.start
-        yield* awaitReady(seller, yield* clientsOf(seller))
-        const firstBuyer = yield* buyer.start
-        yield* awaitReady(buyer, yield* clientsOf(buyer))
-        yield* cli("ledger", "topup", "--receipt", TOPUP_RECEIPT, "--config", buyer.configFile)
-        const buyerAccount = accountOfKey(Path.join(buyerData, "participants", "buyer.pem"))
-        const payeeAccount = accountOfKey(Path.join(sellerData, "participants", `${SELLER_PARTICIPANT}.pem`))
+        const { buyerAccount, buyerClients: firstClients, firstBuyer, payeeAccount } = yield* startPair(pair)
 
-        const accepted = yield* (yield* clientsOf(buyer)).work.startRun({ template: oneStepTemplate(3), run_id: RUN_ID })
+        const accepted = yield* firstClients.work.startRun({ template: oneStepTemplate(3), run_id: RUN_ID })
         yield* model.firstCall
         const modules = yield* buyer.crash(firstBuyer)
         expect(modules.length).toBeGreaterThan(0)

@@ -8,47 +8,24 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import * as Crypto from "node:crypto"
-import * as Fs from "node:fs"
-import * as Path from "node:path"
-import { didOf } from "../../../src/exchange/settlement/DidKey.js"
-import { accountIdFor } from "../../../src/exchange/settlement/Ledger.js"
 import { tempDir } from "../../support/TempFiles.js"
-import { buyerConfig, type Listen, MODEL_KEY_ENV, oneStepTemplate, SELLER_PARTICIPANT, sellerConfig, STEP_PRICE } from "./DrillConfigs.js"
-import { makeHeldModel } from "./HeldModel.js"
-import {
-  awaitReady, cli, clientsOf, drillPlatform, eventually, freePort, ledger, makeDrillNode, numberAt, seedDataDir, showLogsOnFailure, textAt, TOPUP_NET, TOPUP_RECEIPT
-} from "./NodeProcesses.js"
+import { oneStepTemplate, STEP_PRICE } from "./DrillConfigs.js"
+import { makePair, startPair } from "./DrillPair.js"
+import { drillPlatform, eventually, ledger, numberAt, showLogsOnFailure, textAt, TOPUP_NET } from "./NodeProcesses.js"
 
 const BUYER_HOST = "127.0.0.31"
 const SELLER_HOST = "127.0.0.32"
 const RUN_ID = "drill-seller-killed"
 
-/** The ledger account of the participant whose key is in `file`. */
-const accountOfKey = (file: string) => accountIdFor(`participant:${didOf(Crypto.createPublicKey(Fs.readFileSync(file, "utf8")))}`)
 
 describe("SIGKILL drill: the seller node", () => {
   it.scopedLive("dies with an order in flight: the buyer refunds at work-by, retries, and pays once after the seller is back", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const buyerAt: Listen = { host: BUYER_HOST, operatorPort: yield* freePort(BUYER_HOST), peerPort: yield* freePort(BUYER_HOST) }
-      const sellerAt: Listen = { host: SELLER_HOST, operatorPort: yield* freePort(SELLER_HOST), peerPort: yield* freePort(SELLER_HOST) }
-      const model = yield* makeHeldModel(SELLER_HOST)
-      const buyerData = Path.join(dir, "buyer")
-      const sellerData = Path.join(dir, "seller")
-      seedDataDir(buyerData, "buyer", true)
-      seedDataDir(sellerData, "adam", false)
-      const seller = makeDrillNode(dir, "seller", sellerConfig(sellerData, sellerAt, buyerAt, model.baseUrl, "6s"), { [MODEL_KEY_ENV]: "drill" })
-      const buyer = makeDrillNode(dir, "buyer", buyerConfig(buyerData, buyerAt, sellerAt))
+      const pair = yield* makePair(dir, { buyer: BUYER_HOST, seller: SELLER_HOST }, "6s")
+      const { buyer, model, seller } = pair
       yield* Effect.gen(function*() {
-      const firstSeller = yield* seller.start
-      yield* awaitReady(seller, yield* clientsOf(seller))
-      yield* buyer.start
-      const buyerClients = yield* clientsOf(buyer)
-      yield* awaitReady(buyer, buyerClients)
-      yield* cli("ledger", "topup", "--receipt", TOPUP_RECEIPT, "--config", buyer.configFile)
-      const buyerAccount = accountOfKey(Path.join(buyerData, "participants", "buyer.pem"))
-      const payeeAccount = accountOfKey(Path.join(sellerData, "participants", `${SELLER_PARTICIPANT}.pem`))
+      const { buyerAccount, buyerClients, firstSeller, payeeAccount } = yield* startPair(pair)
 
       const accepted = yield* buyerClients.work.startRun({ template: oneStepTemplate(8), run_id: RUN_ID })
       yield* model.firstCall
