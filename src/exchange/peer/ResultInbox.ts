@@ -1,8 +1,8 @@
 /**
  * The buyer's seam for delivered results (SETTLEMENT.md §2 admission): the peer server hands it a
  * result from an authenticated seller node; the inbox answers `admitted` the first time,
- * `already-present` for the same result again, and refuses a different one (409). Whoever wires
- * procurement implements the full admission checks over its orders; `makeReference` is a small one.
+ * `already-present` for the same result again, and refuses a different one (409). The node's inbox
+ * is BuyerInbox (the order-level admission checks) over `makeReference`'s digest bookkeeping.
  */
 import { Context, Deferred, Effect, Schema } from "effect"
 import * as Crypto from "node:crypto"

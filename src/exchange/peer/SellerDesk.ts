@@ -1,8 +1,8 @@
 /**
  * The seller's seam for dispatched orders: the peer server hands it a verified dispatch (the
  * sending node already authenticated, the same `request_id` already deduplicated), and polls it for
- * an order's status. Whoever wires procurement implements it over the local chain (`service.execute`
- * through the offer's Dator); `makeReference` is a small one for tests and embedders.
+ * an order's status. The node's desk is SellerOrders (its checks, then `service.execute` through the
+ * offer's Dator) over `makeReference`, which runs each taken order in a fiber and keeps its status.
  */
 import { Context, Effect, FiberSet, Option, Schema } from "effect"
 import type { DispatchRequest, OrderStatus, ServiceOrderResult } from "./PeerMessages.js"

@@ -6,9 +6,9 @@ import { make as makeIdentity } from "../../../src/exchange/NodeIdentity.js"
 import * as CatalogSync from "../../../src/exchange/peer/CatalogSync.js"
 import * as LocalOffers from "../../../src/exchange/peer/LocalOffers.js"
 import { PeerKey } from "../../../src/exchange/peer/PeerKey.js"
-import { layerConfig } from "../../../src/exchange/peer/PeerLayer.js"
-import * as ResultInbox from "../../../src/exchange/peer/ResultInbox.js"
+import * as PeerServer from "../../../src/exchange/peer/PeerServer.js"
 import * as SellerDesk from "../../../src/exchange/peer/SellerDesk.js"
+import * as Peering from "../../../src/node/Peering.js"
 import { quiet } from "../../support/Node.js"
 import { tempDir } from "../../support/TempFiles.js"
 import { freePort, newKey } from "./PeerHarness.js"
@@ -75,14 +75,15 @@ describe("the peer transport from config", () => {
       const dir = yield* tempDir
       const identity = yield* makeIdentity(dir)
       const port = yield* freePort("127.0.0.2")
+      const listen = { host: "127.0.0.2", port }
+      // The node's own composition: the transport from data_dir, and the peer server over it.
+      const transport = Peering.layerTransport({ dataDir: dir, peer: { ...defaultPeer, listen }, peers: [], providers: {}, acceptance: "offer-terms" })
       const seams = Layer.mergeAll(
         LocalOffers.layerStatic([]),
-        Layer.effect(SellerDesk.SellerDesk, SellerDesk.makeReference({ execute: () => Effect.die("unused"), deliver: () => Effect.void })),
-        Layer.effect(ResultInbox.ResultInbox, Effect.map(ResultInbox.makeReference, (reference) => reference.inbox))
+        Layer.effect(SellerDesk.SellerDesk, SellerDesk.makeReference({ execute: () => Effect.die("unused"), deliver: () => Effect.void }))
       )
-      const context = yield* Layer.build(
-        layerConfig({ data_dir: dir, peer: { ...defaultPeer, listen: { host: "127.0.0.2", port } }, peers: [] }).pipe(Layer.provide(seams))
-      )
+      const server = Layer.discard(PeerServer.layer({ listen, peers: [], skewMs: defaultPeer.clock_skew })).pipe(Layer.provide(seams))
+      const context = yield* Layer.build(server.pipe(Layer.provideMerge(transport)))
       expect(Context.get(context, PeerKey).nodeId).toBe(`node:${identity.did}`)
       const answer = yield* Effect.promise(() => fetch(`http://127.0.0.2:${port}/v1/peer/offer-catalog/fetch`, { method: "POST", body: "{}" }))
       expect(answer.status).toBe(401)
