@@ -5,7 +5,7 @@
  */
 import { Effect, Layer } from "effect"
 import { OfferCatalog } from "./OfferCatalog.js"
-import { fromList, LocalOffers, type OfferDocument } from "./peer/LocalOffers.js"
+import { LocalOffers, matching, type OfferDocument } from "./peer/LocalOffers.js"
 
 /** LocalOffers over the node's catalog. */
 export const layer: Layer.Layer<LocalOffers, never, OfferCatalog> = Layer.effect(
@@ -14,10 +14,8 @@ export const layer: Layer.Layer<LocalOffers, never, OfferCatalog> = Layer.effect
     const catalog = yield* OfferCatalog
     return LocalOffers.of({
       current: (filter) =>
-        Effect.flatMap(catalog.current, (offers) => {
-          const signed: ReadonlyArray<OfferDocument> = offers.flatMap((offer) => offer.service_offer === undefined ? [] : [offer.service_offer])
-          return fromList(() => signed).current(filter)
-        })
+        Effect.map(catalog.current, (offers) =>
+          matching(filter, offers.flatMap((offer): ReadonlyArray<OfferDocument> => offer.service_offer === undefined ? [] : [offer.service_offer])))
     })
   })
 )

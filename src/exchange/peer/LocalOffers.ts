@@ -19,9 +19,13 @@ const matches = (filter: CatalogFetchRequest["filter"], offer: OfferDocument) =>
   (filter?.service_type === undefined || offer["service/type"] === filter.service_type) &&
   (filter?.provider_participant_id === undefined || offer["provider/participant-id"] === filter.provider_participant_id)
 
+/** The offers of `offers` a fetch's filter asks for. */
+export const matching = (filter: CatalogFetchRequest["filter"], offers: ReadonlyArray<OfferDocument>): ReadonlyArray<OfferDocument> =>
+  offers.filter((offer) => matches(filter, offer))
+
 /** A fixed list of offers, filtered per fetch. */
 export const fromList = (offers: () => ReadonlyArray<OfferDocument>): LocalOffers["Type"] =>
-  LocalOffers.of({ current: (filter) => Effect.sync(() => offers().filter((offer) => matches(filter, offer))) })
+  LocalOffers.of({ current: (filter) => Effect.sync(() => matching(filter, offers())) })
 
 /** `fromList` as a layer. */
 export const layerStatic = (offers: ReadonlyArray<OfferDocument>): Layer.Layer<LocalOffers> =>
