@@ -14,7 +14,7 @@ import { ms, record, repoRoot, table } from "./Stats.js"
 
 const root = repoRoot()
 // BENCH_COLDSTART_BIN measures another build of the CLI (e.g. an older commit's) against the same baseline.
-const bin = process.env["BENCH_COLDSTART_BIN"] ?? Path.join(root, "dist", "src", "bin.js")
+const bin = process.env["BENCH_COLDSTART_BIN"] ?? Path.join(root, "dist", "cli", "orbiplex.js")
 const ROUNDS = Number(process.env["BENCH_COLDSTART_ROUNDS"] ?? 7)
 const START_ROUNDS = Number(process.env["BENCH_COLDSTART_START_ROUNDS"] ?? 3)
 

@@ -41,7 +41,7 @@ const here = fileURLToPath(new URL(".", import.meta.url))
 /** The repository: this file runs from `dist/examples/story-006/`, its sources live in `examples/story-006/`. */
 const repo = here.includes("/dist/") ? Fs.realpathSync(`${here}/../../..`) : Fs.realpathSync(`${here}/../..`)
 const source = `${repo}/examples/story-006`
-const bin = `${repo}/dist/src/bin.js`
+const bin = `${repo}/dist/cli/orbiplex.js`
 
 const SELLERS = ["adam", "ola", "marcin"] as const
 const NODES = [...SELLERS, "buyer"] as const

@@ -10,13 +10,13 @@ import { checkConfig } from "./ConfigCheck.js"
 import { resolveConfigFile } from "./ConfigFile.js"
 import { renderUnit } from "./ServiceUnit.js"
 
-/** The compiled entry point: dist/src/bin.js of this installation (beside this file when run from dist). */
+/** The bundled entry point of this installation: dist/cli/orbiplex.js (this file's own bundle when no package root is found). */
 const binPath = Effect.gen(function*() {
   const path = yield* Path.Path
   const root = yield* packageRoot
   return Option.match(root, {
-    onSome: (dir) => path.join(dir, "dist", "src", "bin.js"),
-    onNone: () => fileURLToPath(new URL("../bin.js", import.meta.url))
+    onSome: (dir) => path.join(dir, "dist", "cli", "orbiplex.js"),
+    onNone: () => fileURLToPath(new URL("orbiplex.js", import.meta.url))
   })
 })
 

@@ -27,7 +27,7 @@ export const stopTimeoutSec = (config: NodeConfig): number => {
 export interface UnitPaths {
   /** The Node.js binary (absolute). */
   readonly node: string
-  /** dist/src/bin.js (absolute). */
+  /** dist/cli/orbiplex.js (absolute). */
   readonly bin: string
   /** The config file (absolute). */
   readonly config: string

@@ -23,8 +23,9 @@ export class ConsoleAssetsMissing extends Data.TaggedError("ConsoleAssetsMissing
   }
 }
 
-// Next to this file when run from source (vitest), ../../../src/console from dist/src/operator.
-const CANDIDATES = ["../console/", "../../../src/console/"]
+// Next to this file when run from source (vitest), ../../src/console from the bundle in dist/cli,
+// ../../../src/console from dist/src/operator (the library's compiled modules).
+const CANDIDATES = ["../console/", "../../src/console/", "../../../src/console/"]
 
 const FILES: ReadonlyArray<readonly [served: string, file: string, contentType: string]> = [
   ["/", "console.html", "text/html; charset=utf-8"],

@@ -28,7 +28,7 @@ describe("service unit", () => {
       const exec = line(unit, "ExecStart")?.split(" ") ?? []
       expect(exec[0]).toBe(process.execPath)
       expect(Path.isAbsolute(exec[1] ?? "")).toBe(true)
-      expect(exec[1]).toMatch(/dist\/src\/bin\.js$/)
+      expect(exec[1]).toMatch(/dist\/cli\/orbiplex\.js$/)
       expect(exec.slice(2)).toEqual(["start", "--config", file])
       expect(line(unit, "WorkingDirectory")).toBe(dir)
       expect(line(unit, "Restart")).toBe("on-failure")

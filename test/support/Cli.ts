@@ -1,5 +1,5 @@
 /**
- * Runs the compiled `orbiplex` command line (dist/src/bin.js) as a child process.
+ * Runs the compiled `orbiplex` command line (dist/cli/orbiplex.js) as a child process.
  */
 import { Effect } from "effect"
 import * as NodeChild from "node:child_process"
@@ -20,7 +20,7 @@ export const requireBuild = (): void => {
 }
 
 /**
- * Runs `node dist/src/bin.js ...args` to completion (killed if the test is interrupted first), in
+ * Runs `node dist/cli/orbiplex.js ...args` to completion (killed if the test is interrupted first), in
  * `cwd` when given (to show the command does not depend on the current folder).
  */
 export const runCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env, cwd?: string): Effect.Effect<CliRun> =>

@@ -22,7 +22,7 @@ export const ENV_DUMP_SCRIPT = fileURLToPath(new URL("./env_dump.py", import.met
 /** A wrapper that runs the fixture module and reports, in each answer, how many calls it had in progress. */
 export const CONCURRENCY_PROBE_SCRIPT = fileURLToPath(new URL("./concurrency_probe.py", import.meta.url))
 /** The compiled command line (`npm run build`). */
-export const BIN = fileURLToPath(new URL("../../dist/src/bin.js", import.meta.url))
+export const BIN = fileURLToPath(new URL("../../dist/cli/orbiplex.js", import.meta.url))
 /** The bundled-modules manifest (`npm run build`). */
 export const MANIFEST_FILE = fileURLToPath(new URL("../../build/modules/manifest.json", import.meta.url))
 

@@ -1,5 +1,5 @@
 /**
- * Real nodes for the SIGKILL drills (issue 11 item 7): each node is `node dist/src/bin.js start` as a
+ * Real nodes for the SIGKILL drills (issue 11 item 7): each node is `node dist/cli/orbiplex.js start` as a
  * child process with its own data folder (seeded with the story's demo keys) and loopback address.
  * A node can be crashed (SIGKILL of the host only, as a power cut would leave it) and started again
  * on the same folder; whatever a node started is killed when the test's scope closes. The ledger is
