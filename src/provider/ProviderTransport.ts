@@ -6,7 +6,7 @@
  * transport error code.
  */
 import { Context, Effect, Layer } from "effect"
-import { Agent } from "undici"
+import { Agent } from "../internal/UndiciAgent.js"
 import { type HttpAnswer, makeSendRequest, type RequestFailures } from "../internal/UndiciRequest.js"
 
 export type {

@@ -7,8 +7,6 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { PgClient } from "@effect/sql-pg"
-import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Cause, Config, Context, Duration, Effect, Layer } from "effect"
 import * as Path from "node:path"
 import type { PostgresConfig, StorageConfig } from "../config/StorageConfig.js"
@@ -25,6 +23,11 @@ export class NodeStore extends Context.Tag("orbiplex/NodeStore")<NodeStore, {
 /** The SQLite file of a node. */
 export const sqliteFile = (dataDir: string): string => Path.join(dataDir, "node.db")
 
+// Each driver is loaded by the node that uses it only: a SQLite node never parses the PostgreSQL
+// client (and the reverse), which is start-up time and memory on every start.
+const sqliteDriver = Effect.promise(() => import("@effect/sql-sqlite-node"))
+const pgDriver = Effect.promise(() => import("@effect/sql-pg"))
+
 const sqliteLayer = (dataDir: string) => {
   const file = sqliteFile(dataDir)
   const ensureDir = Effect.flatMap(FileSystem.FileSystem, (fs) => fs.makeDirectory(dataDir, { recursive: true })).pipe(
@@ -32,9 +35,10 @@ const sqliteLayer = (dataDir: string) => {
       new StoreUnavailable({ store: file, reason: `cannot create ${dataDir} (${reasonOf(error)}); check node.data_dir` })
     )
   )
-  const client = SqliteClient.layer({ filename: file }).pipe(
-    Layer.catchAll((error) => Layer.fail(new StoreUnavailable({ store: file, reason: reasonOf(error) })))
-  )
+  const client = Layer.unwrapEffect(Effect.map(sqliteDriver, ({ SqliteClient }) =>
+    SqliteClient.layer({ filename: file }).pipe(
+      Layer.catchAll((error) => Layer.fail(new StoreUnavailable({ store: file, reason: reasonOf(error) })))
+    )))
   return Layer.merge(client, Layer.succeed(NodeStore, NodeStore.of({ dialect: "sqlite", location: file }))).pipe(
     Layer.provide(Layer.effectDiscard(ensureDir).pipe(Layer.provide(NodeFileSystem.layer)))
   )
@@ -52,6 +56,7 @@ const pgLayer = (settings: PostgresConfig) => {
         })
       )
     )
+    const { PgClient } = yield* pgDriver
     const client = PgClient.layer({ url, connectTimeout: Duration.seconds(10), applicationName: "orbiplex-node" }).pipe(
       Layer.catchAll((error) =>
         Layer.fail(

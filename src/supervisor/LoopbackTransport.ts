@@ -7,7 +7,7 @@
  * on HttpClient, where a quarter of a millisecond does not matter.
  */
 import { Context, Effect, Layer } from "effect"
-import { Agent } from "undici"
+import { Agent } from "../internal/UndiciAgent.js"
 import { type HttpAnswer, makeSendRequest, neverConnected, type RequestFailures } from "../internal/UndiciRequest.js"
 
 /** A loopback POST's answer, its body read within the byte limit. */

@@ -4,9 +4,6 @@
  * calls get a client span of their own only while tracing is on, so a node without tracing pays
  * nothing per call beyond what its `Effect.fn` spans already cost.
  */
-import { NodeSdk } from "@effect/opentelemetry"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer, type Option } from "effect"
 import type { TracingConfig } from "../config/TracingConfig.js"
 import { currentTraceparent, isOn, withSpanWhenTracing } from "./TraceContext.js"
@@ -32,21 +29,18 @@ export const exportedTraceparent: Effect.Effect<Option.Option<string>> = Effect.
 export const withClientSpan = (name: string, attributes: () => Record<string, string>) =>
   withSpanWhenTracing(name, attributes, "client")
 
-/** Exports the node's spans through `processor` (tests pass a SimpleSpanProcessor over an in-memory exporter). */
-export const layerProcessor = (serviceName: string, processor: SpanProcessor): Layer.Layer<never> =>
-  NodeSdk.layer(() => ({ resource: { serviceName }, spanProcessor: processor }))
-
-/** Batches spans to `exporter`. */
-export const layerExporter = (serviceName: string, exporter: SpanExporter): Layer.Layer<never> =>
-  layerProcessor(serviceName, new BatchSpanProcessor(exporter))
-
-/** The node's tracing from its config: none without `otlp_endpoint`, else OTLP/HTTP to it. */
-export const layer = (config: TracingConfig | undefined): Layer.Layer<never> =>
-  config?.otlp_endpoint === undefined
+/**
+ * The node's tracing from its config: none without `otlp_endpoint`, else OTLP/HTTP to it (the SDK is
+ * loaded only then).
+ */
+export const layer = (config: TracingConfig | undefined): Layer.Layer<never> => {
+  const endpoint = config?.otlp_endpoint
+  return config === undefined || endpoint === undefined
     ? Layer.empty
     : Layer.unwrapEffect(
-      Effect.as(
-        Effect.logInfo(`tracing on: spans of ${config.service_name} go to ${config.otlp_endpoint} (OTLP/HTTP)`),
-        layerExporter(config.service_name, new OTLPTraceExporter({ url: config.otlp_endpoint }))
+      Effect.zipRight(
+        Effect.logInfo(`tracing on: spans of ${config.service_name} go to ${endpoint} (OTLP/HTTP)`),
+        Effect.map(Effect.promise(() => import("./OtlpExport.js")), (sdk) => sdk.layerOtlp(config.service_name, endpoint))
       )
     )
+}

@@ -10,6 +10,7 @@ import { Effect, Layer } from "effect"
 import { fileURLToPath } from "node:url"
 import { TracingConfig } from "../../src/config/TracingConfig.js"
 import { isJsonObject } from "../../src/contract/Json.js"
+import * as OtlpExport from "../../src/tracing/OtlpExport.js"
 import * as Tracing from "../../src/tracing/Tracing.js"
 import { startChain } from "../middleware/ChainHarness.js"
 import { fixtureEntry, RUN_MARKER } from "../support/Fixture.js"
@@ -66,7 +67,7 @@ describe("OpenTelemetry traces", () => {
       expect(reported.traceId).toBe(traceId)
       // It was spawned under a span too (the node's start), so its start-up logs are traced.
       expect(typeof reported.spawnedUnder).toBe("string")
-    }).pipe(quiet, Effect.provide(Tracing.layerProcessor("orbiplex-test", new SimpleSpanProcessor(exporter))))
+    }).pipe(quiet, Effect.provide(OtlpExport.layerProcessor("orbiplex-test", new SimpleSpanProcessor(exporter))))
   }, 60_000)
 
   it.scopedLive("off by default: no exporting tracer, and the call still names the caller's span", () =>
