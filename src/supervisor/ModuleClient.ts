@@ -7,7 +7,7 @@
  * exits is not sent again unless the caller says it may be: it fails with `ModuleCrashed`.
  */
 import * as Metrics from "../metrics/Metrics.js"
-import { Clock, Context, Duration, Effect, Either, Layer, Option, Ref, Schema, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import { type ConcurrencyLimit, makeConcurrencyLimit } from "../resilience/ConcurrencyLimit.js"
 import { retryLazily } from "../resilience/RetryLazily.js"
 import { MiddlewareDecision } from "../contract/Decision.js"
@@ -98,8 +98,11 @@ interface Call {
   readonly deadline: number
   readonly timeoutMs: number
   readonly limit: TimeoutLimit
-  /** The instance an earlier attempt may have reached before its connection broke: if it exits, that attempt met the crash. */
-  readonly suspect: Ref.Ref<Option.Option<RunningModule>>
+  /**
+   * The instance an earlier attempt may have reached before its connection broke: if it exits, that
+   * attempt met the crash. Plain state: a call's attempts run one after another, never at once.
+   */
+  suspect: RunningModule | undefined
   /** The caller's span as a W3C `traceparent` (the module hands it to its handler). */
   readonly traceparent: Option.Option<string>
 }
@@ -117,13 +120,23 @@ interface Executor {
   readonly entry: ModuleEntry
   /** The host side of `max_in_flight`. */
   readonly inFlight: ConcurrencyLimit
-  readonly policies: CallPolicies<AttemptError>
+  /** An attempt under the executor's retry policies, the retry reasons unwrapped to the caller's errors. */
+  readonly retried: (attempt: Effect.Effect<MiddlewareDecision, AttemptError>) => Effect.Effect<MiddlewareDecision, InvokeError | UnknownModule>
   /** One meter per hook, its tagged metrics resolved once. */
   readonly meters: Map<string, Metrics.InvokeMeter>
 }
 
+/** The policies of `entry` around an attempt, composed once per executor rather than per call. */
+const retriedBy = (policies: CallPolicies<AttemptError>) => (attempt: Effect.Effect<MiddlewareDecision, AttemptError>) =>
+  attempt.pipe(
+    retryLazily(policies.saturated),
+    retryLazily(policies.staleSocket),
+    retryLazily(policies.resend),
+    Effect.mapError((error) => (isRetry(error) ? error.error : error))
+  )
+
 const makeExecutor = (entry: ModuleEntry): Effect.Effect<Executor> =>
-  Effect.map(makeConcurrencyLimit, (inFlight) => ({ entry, inFlight, policies: callPolicies<AttemptError>(entry), meters: new Map() }))
+  Effect.map(makeConcurrencyLimit, (inFlight) => ({ entry, inFlight, retried: retriedBy(callPolicies<AttemptError>(entry)), meters: new Map() }))
 
 const meterOf = (executor: Executor, hook: string): Metrics.InvokeMeter => {
   const known = executor.meters.get(hook)
@@ -145,7 +158,7 @@ export const make = Effect.gen(function*() {
   const executorOf = (executorId: string): Effect.Effect<Executor | undefined> =>
     Effect.suspend(() => {
       const known = executors.get(executorId)
-      const entry = supervisor.entries.find((candidate) => candidate.id === executorId)
+      const entry = supervisor.entryOf(executorId)
       if (entry === undefined) return Effect.succeed(undefined)
       if (known?.entry === entry) return Effect.succeed(known)
       return Effect.tap(makeExecutor(entry), (made) => Effect.sync(() => executors.set(executorId, made)))
@@ -193,7 +206,7 @@ export const make = Effect.gen(function*() {
   /** `running` exited while `call` was in flight: send it again if the caller allows, else report the crash. */
   const crashed = (call: Call, running: RunningModule, exit: ExitInfo, error: TransportFailed): Effect.Effect<never, AttemptError> =>
     Effect.gen(function*() {
-      yield* Ref.set(call.suspect, Option.none())
+      call.suspect = undefined
       if (call.retryOnCrash) return yield* new Resend({ error })
       yield* Effect.timeoutOption(running.child.stderrDone, Duration.millis(STDERR_SETTLE_MS))
       const failure = new ModuleCrashed({
@@ -219,100 +232,110 @@ export const make = Effect.gen(function*() {
       if (!unsent) {
         const exited = yield* running.child.exited
         if (Option.isSome(exited)) return yield* crashed(call, running, exited.value, error)
-        if (Option.isSome(yield* Ref.get(call.suspect))) {
+        if (call.suspect !== undefined) {
           // The same instance broke the connection twice: it is dying, its exit not reported yet.
           const exit = yield* exitSoon(running, call.deadline)
           return yield* Option.match(exit, { onNone: () => Effect.fail(error), onSome: (info) => crashed(call, running, info, error) })
         }
         // The process may be dying and not reported yet: if it turns out so, this attempt met the crash.
-        yield* Ref.set(call.suspect, Option.some(running))
+        call.suspect = running
         return yield* new StaleSocket({ error })
       }
       const exit = yield* exitSoon(running, call.deadline)
       if (Option.isNone(exit)) return yield* error
-      if (Option.isSome(yield* Ref.get(call.suspect))) return yield* crashed(call, running, exit.value, error)
+      if (call.suspect !== undefined) return yield* crashed(call, running, exit.value, error)
       return yield* new Resend({ error })
+    })
+
+  /** What the module answered: its decision, or why there is none (a 503 within the deadline may be retried). */
+  const answered = (call: Call, answer: LoopbackAnswer): Effect.Effect<MiddlewareDecision, AttemptError> => {
+    if (answer.status === 200) {
+      const json = parseJson(answer.body)
+      if (Either.isLeft(json)) return Effect.fail(new MalformedResponse({ executor_id: call.executorId, detail: json.left }))
+      const decision = decodeDecision(json.right)
+      return Either.isRight(decision)
+        ? Effect.succeed(decision.right)
+        : Effect.fail(
+          new MalformedResponse({ executor_id: call.executorId, detail: `\n${formatProblems(problemsOf(decision.left))}` })
+        )
+    }
+    const error = unexpectedStatus(call.executorId, answer)
+    if (answer.status !== 503) return Effect.fail(error)
+    const waitMs = retryAfterMs(answer.retryAfter)
+    return Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now): Effect.Effect<never, AttemptError> => Effect.fail(now + waitMs < call.deadline ? new Saturated({ waitMs, error }) : error)
+    )
+  }
+
+  // The attempt path is plain combinators, no generators or Refs: it is paid on every call, and on
+  // loopback it is most of what the host adds to the raw request.
+  /** One request to `running`. */
+  const send = (call: Call, running: RunningModule): Effect.Effect<MiddlewareDecision, AttemptError> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const { http } = running.entry
+      return Effect.matchEffect(
+        transport.post(
+          running.baseUrl,
+          http.invoke_path,
+          Option.isSome(call.traceparent)
+            ? { [AUTH_HEADER]: running.authorization, traceparent: call.traceparent.value }
+            : { [AUTH_HEADER]: running.authorization },
+          call.body,
+          { maxBytes: http.max_response_bytes, timeoutMs: Math.max(1, call.deadline - now) }
+        ),
+        {
+          onFailure: (failure): Effect.Effect<never, AttemptError> =>
+            failure._tag === "Transport"
+              ? brokenConnection(call, running, failure.detail, failure.unsent)
+              : failure._tag === "TooLarge"
+              ? Effect.fail(new ResponseTooLarge({ executor_id: call.executorId, limit_bytes: http.max_response_bytes }))
+              : Effect.fail(new InvokeTimedOut({ executor_id: call.executorId, timeout_ms: call.timeoutMs, limit: call.limit })),
+          onSuccess: (answer) => {
+            // It answered, so it was alive: nothing left to suspect.
+            call.suspect = undefined
+            return answered(call, answer)
+          }
+        }
+      )
     })
 
   /** One request to the serving instance (or to the one an earlier attempt may have reached). */
   const attempt = (call: Call): Effect.Effect<MiddlewareDecision, AttemptError> =>
-    Effect.gen(function*() {
-      const suspect = yield* Ref.get(call.suspect)
-      if (Option.isSome(suspect)) {
-        const exited = yield* suspect.value.child.exited
-        if (Option.isSome(exited)) {
-          const error = new TransportFailed({ executor_id: call.executorId, detail: "the process exited during the call" })
-          return yield* crashed(call, suspect.value, exited.value, error)
-        }
-      }
-      const running = Option.isSome(suspect) ? suspect.value : yield* resolve(call)
-      const now = yield* Clock.currentTimeMillis
-      const { http } = running.entry
-      const answer = yield* transport.post(
-        running.baseUrl,
-        http.invoke_path,
-        Option.isSome(call.traceparent)
-          ? { [AUTH_HEADER]: running.authorization, traceparent: call.traceparent.value }
-          : { [AUTH_HEADER]: running.authorization },
-        call.body,
-        { maxBytes: http.max_response_bytes, timeoutMs: Math.max(1, call.deadline - now) }
-      ).pipe(
-        Effect.catchAll((failure): Effect.Effect<never, AttemptError> =>
-          failure._tag === "Transport"
-            ? brokenConnection(call, running, failure.detail, failure.unsent)
-            : failure._tag === "TooLarge"
-            ? new ResponseTooLarge({ executor_id: call.executorId, limit_bytes: http.max_response_bytes })
-            : new InvokeTimedOut({ executor_id: call.executorId, timeout_ms: call.timeoutMs, limit: call.limit })
-        )
-      )
-      yield* Ref.set(call.suspect, Option.none())
-      if (answer.status === 200) {
-        const json = parseJson(answer.body)
-        if (Either.isLeft(json)) return yield* new MalformedResponse({ executor_id: call.executorId, detail: json.left })
-        const decision = decodeDecision(json.right)
-        if (Either.isLeft(decision)) {
-          return yield* new MalformedResponse({ executor_id: call.executorId, detail: `\n${formatProblems(problemsOf(decision.left))}` })
-        }
-        return decision.right
-      }
-      const error = unexpectedStatus(call.executorId, answer)
-      if (answer.status === 503) {
-        const waitMs = retryAfterMs(answer.retryAfter)
-        if ((yield* Clock.currentTimeMillis) + waitMs < call.deadline) return yield* new Saturated({ waitMs, error })
-      }
-      return yield* error
+    Effect.suspend(() => {
+      const suspect = call.suspect
+      if (suspect === undefined) return Effect.flatMap(resolve(call), (running) => send(call, running))
+      return Effect.flatMap(suspect.child.exited, (exited) =>
+        Option.isSome(exited)
+          ? crashed(call, suspect, exited.value, new TransportFailed({ executor_id: call.executorId, detail: "the process exited during the call" }))
+          : send(call, suspect))
     })
 
   /** One call to `executor`, bounded by its limits, its attempts retried by its policies. */
-  const invokeWith = (executor: Executor, envelope: WorkflowEnvelope, options: InvokeOptions) =>
-    Effect.gen(function*() {
-      const { entry, inFlight, policies } = executor
-      const [limit, timeoutMs] = tightest(
-        options.timeoutMs ?? Infinity,
-        envelope.deadline_ms > 0 ? envelope.deadline_ms : Infinity,
-        entry.http.request_timeout_ms
-      )
-      const call: Call = {
-        executorId: entry.id,
-        correlationId: envelope.correlation_id,
-        body: JSON.stringify(envelope),
-        waitForRestart: options.whileRestarting !== "fail-fast",
-        retryOnCrash: options.retryOnCrash === true,
-        deadline: (yield* Clock.currentTimeMillis) + timeoutMs,
-        timeoutMs,
-        limit,
-        suspect: yield* Ref.make(Option.none<RunningModule>()),
-        traceparent: yield* currentTraceparent
-      }
-      return yield* inFlight.withPermit(entry.http.max_in_flight)(
-        attempt(call).pipe(
-          retryLazily(policies.saturated),
-          retryLazily(policies.staleSocket),
-          retryLazily(policies.resend),
-          Effect.mapError((error) => (isRetry(error) ? error.error : error))
-        )
-      )
-    })
+  const invokeWith = (executor: Executor, envelope: WorkflowEnvelope, options: InvokeOptions) => {
+    const { entry, inFlight, retried } = executor
+    const [limit, timeoutMs] = tightest(
+      options.timeoutMs ?? Infinity,
+      envelope.deadline_ms > 0 ? envelope.deadline_ms : Infinity,
+      entry.http.request_timeout_ms
+    )
+    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatMap(currentTraceparent, (traceparent) => {
+        const call: Call = {
+          executorId: entry.id,
+          correlationId: envelope.correlation_id,
+          body: JSON.stringify(envelope),
+          waitForRestart: options.whileRestarting !== "fail-fast",
+          retryOnCrash: options.retryOnCrash === true,
+          deadline: now + timeoutMs,
+          timeoutMs,
+          limit,
+          suspect: undefined,
+          traceparent
+        }
+        return inFlight.withPermit(entry.http.max_in_flight)(retried(attempt(call)))
+      }))
+  }
 
   return ModuleClient.of({
     invoke: (executorId, envelope, options = {}) =>

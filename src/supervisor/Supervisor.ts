@@ -70,6 +70,8 @@ export class Supervisor extends Context.Tag("orbiplex/Supervisor")<Supervisor, {
   readonly ids: ReadonlyArray<string>
   /** The supervised module entries, in config order (a reload changes them). */
   readonly entries: ReadonlyArray<ModuleEntry>
+  /** The supervised module entry with this id, if any: a map lookup, for the call path. */
+  readonly entryOf: (executorId: string) => ModuleEntry | undefined
   /** Adds a module at run time and starts it; its start fact carries `cause`. Dies when the id is taken. */
   readonly addModule: (entry: ModuleEntry, cause: FactCause, detail: string) => Effect.Effect<void>
   /** Stops a member (its stop fact carries `cause`) and forgets it. */
@@ -176,13 +178,16 @@ export const make = Effect.gen(function*() {
 
   for (const entry of settings.modules) yield* add(moduleMember(entry))
   const ids = settings.modules.map((entry) => entry.id)
-  // The module entries now supervised; a reload adds, removes and replaces them.
+  // The module entries now supervised; a reload adds, removes and replaces them. The map is the
+  // same entries by id: every call looks its module up, which must not cost a scan of hundreds.
   let entries: ReadonlyArray<ModuleEntry> = settings.modules
+  const entriesById = new Map(entries.map((entry) => [entry.id, entry]))
 
   const addModule = (entry: ModuleEntry, cause: FactCause, detail: string) =>
     Effect.gen(function*() {
       yield* add(moduleMember(entry))
       entries = [...entries, entry]
+      entriesById.set(entry.id, entry)
       const slot = yield* Effect.orDie(slotOf(entry.id))
       yield* slot.ops.withPermits(1)(startSlot(slot, false, cause, `${detail}; ${slot.member.startDetail}`))
     })
@@ -193,6 +198,7 @@ export const make = Effect.gen(function*() {
         yield* stopSlot(slot, cause, `${detail}; `)
         slots.delete(slot.member.id)
         entries = entries.filter((entry) => entry.id !== slot.member.id)
+        entriesById.delete(slot.member.id)
         yield* Ref.update(order, (known) => known.filter((id) => id !== slot.member.id))
       }))
 
@@ -213,6 +219,7 @@ export const make = Effect.gen(function*() {
         }))
         slots.set(entry.id, fresh)
         entries = entries.map((known) => known.id === entry.id ? entry : known)
+        entriesById.set(entry.id, entry)
         yield* startSlot(fresh, false, cause, `${detail}; ${member.startDetail}`)
       }))
   // Stop in reverse order (providers registered later go first) before the FiberMap interrupts the rest.
@@ -229,6 +236,7 @@ export const make = Effect.gen(function*() {
     get entries() {
       return entries
     },
+    entryOf: (executorId) => entriesById.get(executorId),
     addModule,
     remove,
     replaceModule,
