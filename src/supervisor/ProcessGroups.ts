@@ -116,8 +116,14 @@ export const make = (dataDir: string) =>
     const lock = yield* Effect.makeSemaphore(1)
     const current = new Map<number, GroupRecord>()
 
+    // Every change bumps `version`; a write saves the state as of its start and notes that version.
+    // A caller whose change an earlier write already saved returns at once: when many modules start
+    // together their records coalesce into a few writes instead of one whole-file write each.
+    let version = 0
+    let saved = 0
+
     // A host with no group left running has no file: a clean shutdown leaves nothing to reap.
-    const write = Effect.suspend(() => {
+    const writeState = Effect.suspend(() => {
       if (current.size === 0) return fs.remove(file, { force: true })
       const temp = `${file}.tmp`
       return fs.makeDirectory(Path.dirname(file), { recursive: true }).pipe(
@@ -127,9 +133,24 @@ export const make = (dataDir: string) =>
     }).pipe(
       Effect.catchAll((error) =>
         Effect.logWarning(`cannot write ${file} (${error.message}); a crash of this host could leave processes behind`)
-      ),
-      lock.withPermits(1)
+      )
     )
+
+    /** Saves the state once it includes change number `change` (now, or already by another write). */
+    const saveThrough = (change: number) =>
+      lock.withPermits(1)(Effect.suspend(() => {
+        if (saved >= change) return Effect.void
+        const upTo = version
+        return Effect.tap(writeState, () => Effect.sync(() => (saved = upTo)))
+      }))
+
+    /** Applies `change` to the state; true when it changed anything worth saving. */
+    const changeAndSave = (change: () => boolean) =>
+      Effect.suspend(() => {
+        if (!change()) return Effect.void
+        version += 1
+        return saveThrough(version)
+      })
 
     const reapOne = (record: GroupRecord): Effect.Effect<Reaped> =>
       Effect.gen(function*() {
@@ -149,11 +170,11 @@ export const make = (dataDir: string) =>
       })
 
     const record = (moduleId: string, leader: GroupLeader) =>
-      Effect.suspend(() => {
+      changeAndSave(() => {
         current.set(leader.pid, GroupRecord.make({ pgid: leader.pid, leader_pid: leader.pid, start_time: leader.startTime, module_id: moduleId }))
-        return write
+        return true
       })
-    const forget = (leader: GroupLeader) => Effect.suspend(() => (current.delete(leader.pid) ? write : Effect.void))
+    const forget = (leader: GroupLeader) => changeAndSave(() => current.delete(leader.pid))
 
     return ProcessGroups.of({
       file,

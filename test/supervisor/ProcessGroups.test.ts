@@ -44,6 +44,29 @@ describe("ProcessGroups", () => {
       expect(Fs.existsSync(groups.file)).toBe(false)
     }))
 
+  it.scopedLive("records made at once coalesce, and each caller returns only once its record is in the file", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* tempDir
+      const groups = yield* make(dataDir).pipe(Effect.provide(NodeFileSystem.layer))
+      // Leaders that need not exist: recording only writes the file.
+      const leaders = Array.from({ length: 40 }, (_, i) => ({ pid: 4_000_000 + i, startTime: i + 1 }))
+      const seenAfterOwn = yield* Effect.forEach(
+        leaders,
+        (leader, i) =>
+          Effect.zipRight(
+            groups.record(`module-${i}`, leader),
+            Effect.sync(() => readGroups(groups.file).some((group) => group.leader_pid === leader.pid))
+          ),
+        { concurrency: "unbounded" }
+      )
+      expect(seenAfterOwn.every(Boolean)).toBe(true)
+      expect(readGroups(groups.file).map((group) => group.leader_pid).sort()).toEqual(leaders.map((leader) => leader.pid))
+      yield* Effect.forEach(leaders.slice(1), groups.forget, { concurrency: "unbounded", discard: true })
+      expect(readGroups(groups.file).map((group) => group.module_id)).toEqual(["module-0"])
+      yield* groups.forget(leaders[0]!)
+      expect(Fs.existsSync(groups.file)).toBe(false)
+    }))
+
   it.scopedLive("a node given ProcessGroups records each module's group while it runs and forgets it when stopped", () =>
     Effect.gen(function*() {
       const dataDir = yield* tempDir
