@@ -7,7 +7,6 @@
  * it sits outside the timeout so a timed-out attempt counts as a failure; and inside fallback so a
  * refused call still gets its fallback.
  */
-import { randomUUID } from "node:crypto"
 import { Clock, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import { type CallCache, makeCallCache } from "./CallCache.js"
 import type { CallOptions } from "./CallOptions.js"
@@ -28,6 +27,7 @@ import { type ConcurrencyLimit, makeConcurrencyLimit } from "./ConcurrencyLimit.
 import { makeModuleThrottle, type ModuleThrottle } from "./Throttle.js"
 import { withSpanWhenTracing } from "../tracing/TraceContext.js"
 import { retryLazilyWith } from "./RetryLazily.js"
+import { randomExecutionId } from "./ExecutionId.js"
 
 /** The errors a policed call can end with: the call's own, or a timeout, or a refusal by the breaker. */
 export type CallError<E> = E | Timeout | CircuitOpen
@@ -97,22 +97,21 @@ const getOrCreate = <V>(map: Map<string, V>, key: string, create: Effect.Effect<
       }))
   })
 
-const attemptRecord = (
-  attempt: number,
-  startedAtMs: number,
-  durationMs: number,
-  error: Option.Option<unknown>
-): AttemptRecord =>
-  Option.match(error, {
-    onNone: (): AttemptRecord => ({ attempt, startedAtMs, durationMs, outcome: "success" }),
-    onSome: (error): AttemptRecord => ({
-      attempt,
-      startedAtMs,
-      durationMs,
-      outcome: error instanceof Timeout ? "timeout" : error instanceof CircuitOpen ? "circuit-open" : "failure",
-      error: describeError(error)
-    })
-  })
+// Plain constructors, no Option per attempt: a record is kept per attempt until the call's report is dropped.
+const successRecord = (attempt: number, startedAtMs: number, durationMs: number): AttemptRecord => ({
+  attempt,
+  startedAtMs,
+  durationMs,
+  outcome: "success"
+})
+
+const failureRecord = (attempt: number, startedAtMs: number, durationMs: number, error: unknown): AttemptRecord => ({
+  attempt,
+  startedAtMs,
+  durationMs,
+  outcome: error instanceof Timeout ? "timeout" : error instanceof CircuitOpen ? "circuit-open" : "failure",
+  error: describeError(error)
+})
 
 // Read from the clock when asked: only calls that have a timeout build it, once per attempt.
 const timeLeftUntil = (deadlineMs: number): Effect.Effect<Option.Option<number>> =>
@@ -131,7 +130,7 @@ export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
   const runUntraced = <A, E>(request: CallRequest<A, E>): Effect.Effect<CallReport<A, CallError<E>>> =>
     Effect.clockWith((clock) => {
       const { module, options } = request
-      const executionId = request.executionId ?? randomUUID()
+      const executionId = request.executionId ?? randomExecutionId()
       const isRetryable = request.isRetryable ?? (() => true)
       const retryAfter = request.retryAfter ?? retryAfterField
       const maxAttempts = (options.retry ?? 0) + 1
@@ -187,11 +186,11 @@ export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
           const startedAtMs = clock.unsafeCurrentTimeMillis()
           return Effect.matchEffect(sendOnce(breaker, attempt, startedAtMs), {
             onFailure: (error) => {
-              records.push(attemptRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs, Option.some(error)))
+              records.push(failureRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs, error))
               return Effect.fail(error)
             },
             onSuccess: (value) => {
-              records.push(attemptRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs, Option.none()))
+              records.push(successRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs))
               return Effect.succeed(value)
             }
           })
