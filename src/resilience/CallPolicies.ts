@@ -200,11 +200,13 @@ export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
           retrySchedule<CallError<E>>(options, { isRetryable: retryable, retryAfter: (error) =>
             error instanceof Timeout || error instanceof CircuitOpen ? Option.none() : retryAfter(error) })
         )(attemptOnce)
+        // The attempts as a tight copy: an array grown by `push` keeps room for 16 records, and a pipeline
+        // run keeps every step's report until it ends (retained bytes are what its minor GCs copy).
         const report = (
           result: Either.Either<A, CallError<E>>,
           source: CallSource,
           recovered: Option.Option<CallError<E>>
-        ): CallReport<A, CallError<E>> => ({ module, executionId, result, source, shared: false, attempts: records, recovered })
+        ): CallReport<A, CallError<E>> => ({ module, executionId, result, source, shared: false, attempts: records.slice(), recovered })
         return Effect.match(retried, {
           onFailure: (error) =>
             Option.isSome(fallback)
