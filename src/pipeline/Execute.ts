@@ -186,33 +186,45 @@ export const execute = Effect.fn("Pipeline.execute")(
     }
 
     const clock = yield* Effect.clock
-    const runFrom = (index: number): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const step = steps[index]
-        if (step === undefined) return Effect.void
-        let attempts = 0
-        const call: StepCall = {
-          name: step.name,
-          module: step.module,
-          input: evaluate(step.input, inputs, outputs, isOk),
-          options: step.options,
-          attempt: Effect.sync(() => {
-            attempts++
-          })
+    // Called when step `index` is ready (its inputs exist), so its input is built here; only the
+    // runner's effect is deferred, into the suspend whose throws become the step's failure.
+    const runFrom = (index: number): Effect.Effect<void> => {
+      const step = steps[index]
+      if (step === undefined) return Effect.void
+      let attempts = 0
+      let start = BigInt(0)
+      const call: StepCall = {
+        name: step.name,
+        module: step.module,
+        input: evaluate(step.input, inputs, outputs, isOk),
+        options: step.options,
+        attempt: Effect.sync(() => {
+          attempts++
+        })
+      }
+      const after = (exit: Exit.Exit<unknown, StepFailure>): Effect.Effect<void> => {
+        const durationMs = Number(clock.unsafeCurrentTimeNanos() - start) / 1e6
+        const ready = settle(step, exit, durationMs, attempts)
+        // The first ready step runs on in this fiber (a chain forks nothing); the others get fibers.
+        const [next] = ready
+        for (let i = 1; i < ready.length; i++) {
+          const other = ready[i]
+          if (other !== undefined) fork(runFrom(other))
         }
-        const start = clock.unsafeCurrentTimeNanos()
-        const after = (exit: Exit.Exit<unknown, StepFailure>): Effect.Effect<void> => {
-          const durationMs = Number(clock.unsafeCurrentTimeNanos() - start) / 1e6
-          const [next, ...others] = settle(step, exit, durationMs, attempts)
-          for (const other of others) fork(runFrom(other))
-          if (remaining === 0) Deferred.unsafeDone(done, Exit.void)
-          return next === undefined ? Effect.void : runFrom(next)
-        }
-        return Effect.matchCauseEffect(Effect.suspend(() => runner(call)), {
+        if (remaining === 0) Deferred.unsafeDone(done, Exit.void)
+        return next === undefined ? Effect.void : runFrom(next)
+      }
+      return Effect.matchCauseEffect(
+        Effect.suspend(() => {
+          start = clock.unsafeCurrentTimeNanos()
+          return runner(call)
+        }),
+        {
           onFailure: (cause) => after(Exit.failCause(cause)),
           onSuccess: (value) => after(Exit.succeed(value))
-        })
-      })
+        }
+      )
+    }
 
     for (const step of steps) if (step.dependencies.length === 0) fork(runFrom(step.index))
     if (remaining === 0) Deferred.unsafeDone(done, Exit.void)

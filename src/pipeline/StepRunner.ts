@@ -57,8 +57,8 @@ const anyError = (_: unknown): _ is unknown => true
  */
 export const makeStepRunner = (context: RunnerContext): (trace: Map<string, StepTrace>) => StepRunner => {
   const { client, policies, routes } = context
-  const prepared = new WeakMap<object, Map<string, Prepared | undefined>>()
-  const noOptions = new Map<string, Prepared | undefined>()
+  const prepared = new WeakMap<object, Map<string, Prepared | null>>()
+  const noOptions = new Map<string, Prepared | null>()
 
   const prepare = (step: StepCall): Prepared | undefined => {
     const options = typeof step.options === "object" && step.options !== null ? step.options : undefined
@@ -67,10 +67,12 @@ export const makeStepRunner = (context: RunnerContext): (trace: Map<string, Step
       cache = new Map()
       if (options !== undefined) prepared.set(options, cache)
     }
-    if (cache.has(step.module)) return cache.get(step.module)
+    // One lookup per step on the hot path; an unknown module is cached as `null`.
+    const known = cache.get(step.module)
+    if (known !== undefined) return known ?? undefined
     const { mode, module } = parseVariant(step.module)
     const route = routes.routes.get(module)
-    const made = route === undefined ? undefined : {
+    const made = route === undefined ? null : {
       route,
       module,
       mode,
@@ -78,21 +80,22 @@ export const makeStepRunner = (context: RunnerContext): (trace: Map<string, Step
       isOutput: outputGuard(route.signature)
     }
     cache.set(step.module, made)
-    return made
+    return made ?? undefined
   }
 
   const failure = (step: StepCall, cause: unknown) => new StepFailure({ step: step.name, module: step.module, cause })
 
-  const settle = (step: StepCall, p: Prepared, report: CallReport<unknown, unknown>): Effect.Effect<unknown, StepFailure> =>
-    Either.match(report.result, {
-      onRight: (value) => Effect.succeed(p.mode === "wrap" ? { ok: true, value } : value),
-      onLeft: (error) =>
-        p.mode === "propagate"
-          ? Effect.fail(failure(step, error))
-          : Effect.succeed(
-            p.mode === "wrap" ? { ok: false, error: wrappedError(error) } : p.route.signature.output._tag === "Record" ? {} : null
-          )
-    })
+  // A branch rather than `Either.match`: no handler object and closures per step.
+  const settle = (step: StepCall, p: Prepared, report: CallReport<unknown, unknown>): Effect.Effect<unknown, StepFailure> => {
+    const result = report.result
+    if (Either.isRight(result)) return Effect.succeed(p.mode === "wrap" ? { ok: true, value: result.right } : result.right)
+    const error = result.left
+    return p.mode === "propagate"
+      ? Effect.fail(failure(step, error))
+      : Effect.succeed(
+        p.mode === "wrap" ? { ok: false, error: wrappedError(error) } : p.route.signature.output._tag === "Record" ? {} : null
+      )
+  }
 
   return (trace) => (step) => {
     const p = prepare(step)

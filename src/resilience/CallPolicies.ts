@@ -7,7 +7,6 @@
  * it sits outside the timeout so a timed-out attempt counts as a failure; and inside fallback so a
  * refused call still gets its fallback.
  */
-import { randomUUID } from "node:crypto"
 import { Clock, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import { type CallCache, makeCallCache } from "./CallCache.js"
 import type { CallOptions } from "./CallOptions.js"
@@ -16,6 +15,7 @@ import {
   type AttemptRecord,
   type CallAnswer,
   type CallReport,
+  type CallSource,
   describeError,
   settle
 } from "./CallReport.js"
@@ -27,6 +27,7 @@ import { type ConcurrencyLimit, makeConcurrencyLimit } from "./ConcurrencyLimit.
 import { makeModuleThrottle, type ModuleThrottle } from "./Throttle.js"
 import { withSpanWhenTracing } from "../tracing/TraceContext.js"
 import { retryLazilyWith } from "./RetryLazily.js"
+import { randomExecutionId } from "./ExecutionId.js"
 
 /** The errors a policed call can end with: the call's own, or a timeout, or a refusal by the breaker. */
 export type CallError<E> = E | Timeout | CircuitOpen
@@ -96,22 +97,25 @@ const getOrCreate = <V>(map: Map<string, V>, key: string, create: Effect.Effect<
       }))
   })
 
-const attemptRecord = (
-  attempt: number,
-  startedAtMs: number,
-  durationMs: number,
-  error: Option.Option<unknown>
-): AttemptRecord =>
-  Option.match(error, {
-    onNone: (): AttemptRecord => ({ attempt, startedAtMs, durationMs, outcome: "success" }),
-    onSome: (error): AttemptRecord => ({
-      attempt,
-      startedAtMs,
-      durationMs,
-      outcome: error instanceof Timeout ? "timeout" : error instanceof CircuitOpen ? "circuit-open" : "failure",
-      error: describeError(error)
-    })
-  })
+// Plain constructors, no Option per attempt: a record is kept per attempt until the call's report is dropped.
+const successRecord = (attempt: number, startedAtMs: number, durationMs: number): AttemptRecord => ({
+  attempt,
+  startedAtMs,
+  durationMs,
+  outcome: "success"
+})
+
+const failureRecord = (attempt: number, startedAtMs: number, durationMs: number, error: unknown): AttemptRecord => ({
+  attempt,
+  startedAtMs,
+  durationMs,
+  outcome: error instanceof Timeout ? "timeout" : error instanceof CircuitOpen ? "circuit-open" : "failure",
+  error: describeError(error)
+})
+
+// Read from the clock when asked: only calls that have a timeout build it, once per attempt.
+const timeLeftUntil = (deadlineMs: number): Effect.Effect<Option.Option<number>> =>
+  Effect.map(Clock.currentTimeMillis, (now) => Option.some(Math.max(0, deadlineMs - now)))
 
 /** Builds the service: empty registries, filled as modules are called. */
 export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
@@ -121,129 +125,146 @@ export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
   const breakers = new Map<string, CircuitBreaker>()
   const caches = new Map<string, CallCache>()
 
-  const runUntraced = Effect.fnUntraced(function*<A, E>(request: CallRequest<A, E>) {
-    const { module, options } = request
-    const executionId = request.executionId ?? (yield* Effect.sync(randomUUID))
-    const isRetryable = request.isRetryable ?? (() => true)
-    const retryAfter = request.retryAfter ?? retryAfterField
-    const maxAttempts = (options.retry ?? 0) + 1
+  // No generator and no effect per setup step: everything below but the attempt itself is plain code run
+  // once per call, inside the one `Effect.clockWith` that also gives the attempts their clock.
+  const runUntraced = <A, E>(request: CallRequest<A, E>): Effect.Effect<CallReport<A, CallError<E>>> =>
+    Effect.clockWith((clock) => {
+      const { module, options } = request
+      const executionId = request.executionId ?? randomExecutionId()
+      const isRetryable = request.isRetryable ?? (() => true)
+      const retryAfter = request.retryAfter ?? retryAfterField
+      const maxAttempts = (options.retry ?? 0) + 1
 
-    const retryable = (error: CallError<E>): boolean =>
-      error instanceof Timeout ? true : error instanceof CircuitOpen ? false : isRetryable(error)
-    // A module that answered with an error it will repeat (4xx, type errors) is alive: only errors worth
-    // a retry say something about its health.
-    const breakerOutcome = (error: CallError<E>): BreakerOutcome => retryable(error) ? "failure" : "success"
-    const isCallError = (u: unknown): u is CallError<E> =>
-      u instanceof Timeout || u instanceof CircuitOpen || request.isError(u)
+      const retryable = (error: CallError<E>): boolean =>
+        error instanceof Timeout ? true : error instanceof CircuitOpen ? false : isRetryable(error)
+      // A module that answered with an error it will repeat (4xx, type errors) is alive: only errors worth
+      // a retry say something about its health.
+      const breakerOutcome = (error: CallError<E>): BreakerOutcome => retryable(error) ? "failure" : "success"
+      const isCallError = (u: unknown): u is CallError<E> =>
+        u instanceof Timeout || u instanceof CircuitOpen || request.isError(u)
 
-    const fallback: Option.Option<A> = options.fallback === undefined
-      ? Option.none()
-      : request.isOutput(options.fallback)
-      ? Option.some(options.fallback)
-      : Option.none()
-    if (options.fallback !== undefined && Option.isNone(fallback)) {
-      yield* Effect.logWarning(
-        `The \`fallback\` of module "${module}" is not of its output type, so it is not used: fix the fallback in the call options.`
-      )
-    }
-    const breakerOptions = options.circuit_breaker
-    const breaker = breakerOptions === undefined
-      ? undefined
-      : yield* getOrCreate(breakers, module, makeCircuitBreaker(module))
+      const fallback: Option.Option<A> = options.fallback === undefined
+        ? Option.none()
+        : request.isOutput(options.fallback)
+        ? Option.some(options.fallback)
+        : Option.none()
 
-    const timeoutMs = Option.fromNullable(options.timeout)
-    // The attempt path is plain combinators and closure state, no generators or Refs: every step
-    // here is paid once per attempt, and a pipeline step with call options is little else.
-    const sendOnce = (attempt: number, startedAtMs: number): Effect.Effect<A, CallError<E>> => {
-      const deadlineMs = Option.map(timeoutMs, (limit) => startedAtMs + limit)
-      const context: AttemptContext = {
-        module,
-        attempt,
-        maxAttempts,
-        executionId,
-        startedAtMs,
-        timeoutMs,
-        deadlineMs,
-        timeLeftMs: Effect.map(
-          Clock.currentTimeMillis,
-          (now) => Option.map(deadlineMs, (deadline) => Math.max(0, deadline - now))
-        )
+      const timeoutMs = Option.fromNullable(options.timeout)
+      // The attempt path is plain combinators and closure state, no generators or Refs: every step
+      // here is paid once per attempt, and a pipeline step with call options is little else.
+      const sendOnce = (breaker: CircuitBreaker | undefined, attempt: number, startedAtMs: number): Effect.Effect<A, CallError<E>> => {
+        const context: AttemptContext = {
+          module,
+          attempt,
+          maxAttempts,
+          executionId,
+          startedAtMs,
+          timeoutMs,
+          deadlineMs: Option.map(timeoutMs, (limit) => startedAtMs + limit),
+          timeLeftMs: options.timeout === undefined ? Effect.succeedNone : timeLeftUntil(startedAtMs + options.timeout)
+        }
+        const sent: Effect.Effect<A, CallError<E>> = options.timeout === undefined || request.keepsDeadline === true
+          ? request.call(context)
+          : request.call(context).pipe(Effect.timeoutFail({
+            duration: Duration.millis(options.timeout),
+            onTimeout: () => new Timeout({ module, timeoutMs: options.timeout ?? 0, attempt, maxAttempts, executionId })
+          }))
+        const breakerOptions = options.circuit_breaker
+        return breaker === undefined || breakerOptions === undefined ? sent : breaker.guard(breakerOptions, sent, breakerOutcome)
       }
-      const sent: Effect.Effect<A, CallError<E>> = options.timeout === undefined || request.keepsDeadline === true
-        ? request.call(context)
-        : request.call(context).pipe(Effect.timeoutFail({
-          duration: Duration.millis(options.timeout),
-          onTimeout: () => new Timeout({ module, timeoutMs: options.timeout ?? 0, attempt, maxAttempts, executionId })
-        }))
-      return breaker === undefined || breakerOptions === undefined ? sent : breaker.guard(breakerOptions, sent, breakerOutcome)
-    }
 
-    // Fallback around retry around (breaker around timeout around) the attempt: never fails. Each
-    // run of it counts its own attempts (state made when it starts, touched only by its attempts,
-    // which run one after another).
-    const compute: Effect.Effect<CallReport<A, CallError<E>>> = Effect.suspend(() => {
-      let attempts = 0
-      const records: Array<AttemptRecord> = []
-      const attemptOnce = Effect.flatMap(Clock.currentTimeMillis, (startedAtMs) => {
-        attempts += 1
-        const attempt = attempts
-        const recorded = (error: Option.Option<unknown>) =>
-          Effect.map(Clock.currentTimeMillis, (endedAtMs) => {
-            records.push(attemptRecord(attempt, startedAtMs, endedAtMs - startedAtMs, error))
+      // Fallback around retry around (breaker around timeout around) the attempt: never fails. Its
+      // attempt state is made per run of the call (this function runs inside its `clockWith`), and a
+      // call runs it at most once (the cache runs it for the caller that leads or misses); the
+      // attempts touch that state one after another.
+      const compute = (breaker: CircuitBreaker | undefined): Effect.Effect<CallReport<A, CallError<E>>> => {
+        let attempts = 0
+        const records: Array<AttemptRecord> = []
+        const attemptOnce = Effect.suspend(() => {
+          attempts += 1
+          const attempt = attempts
+          const startedAtMs = clock.unsafeCurrentTimeMillis()
+          return Effect.matchEffect(sendOnce(breaker, attempt, startedAtMs), {
+            onFailure: (error) => {
+              records.push(failureRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs, error))
+              return Effect.fail(error)
+            },
+            onSuccess: (value) => {
+              records.push(successRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs))
+              return Effect.succeed(value)
+            }
           })
-        return Effect.matchEffect(sendOnce(attempt, startedAtMs), {
-          onFailure: (error) => Effect.zipRight(recorded(Option.some(error)), Effect.fail(error)),
-          onSuccess: (value) => Effect.as(recorded(Option.none()), value)
         })
-      })
-      // The schedule and its driver are made only when an attempt fails: most calls succeed first time.
-      const retried = retryLazilyWith(() =>
-        retrySchedule<CallError<E>>(options, { isRetryable: retryable, retryAfter: (error) =>
-          error instanceof Timeout || error instanceof CircuitOpen ? Option.none() : retryAfter(error) })
-      )(attemptOnce)
-      return Effect.map(Effect.either(retried), (result): CallReport<A, CallError<E>> => {
-        const base = { module, executionId, shared: false, attempts: records }
-        return Either.isLeft(result) && Option.isSome(fallback)
-          ? { ...base, result: Either.right(fallback.value), source: "fallback", recovered: Option.some(result.left) }
-          : { ...base, result, source: "call", recovered: Option.none() }
-      })
+        // The schedule and its driver are made only when an attempt fails: most calls succeed first time.
+        const retried = retryLazilyWith(() =>
+          retrySchedule<CallError<E>>(options, { isRetryable: retryable, retryAfter: (error) =>
+            error instanceof Timeout || error instanceof CircuitOpen ? Option.none() : retryAfter(error) })
+        )(attemptOnce)
+        // The attempts as a tight copy: an array grown by `push` keeps room for 16 records, and a pipeline
+        // run keeps every step's report until it ends (retained bytes are what its minor GCs copy).
+        const report = (
+          result: Either.Either<A, CallError<E>>,
+          source: CallSource,
+          recovered: Option.Option<CallError<E>>
+        ): CallReport<A, CallError<E>> => ({ module, executionId, result, source, shared: false, attempts: records.slice(), recovered })
+        return Effect.match(retried, {
+          onFailure: (error) =>
+            Option.isSome(fallback)
+              ? report(Either.right(fallback.value), "fallback", Option.some(error))
+              : report(Either.left(error), "call", Option.none()),
+          onSuccess: (value) => report(Either.right(value), "call", Option.none())
+        })
+      }
+
+      // Made per call only when its options name a breaker; the module's breaker is shared by all its callers.
+      const breakerOptions = options.circuit_breaker
+      const computed = breakerOptions === undefined
+        ? compute(undefined)
+        : Effect.flatMap(getOrCreate(breakers, module, makeCircuitBreaker(module)), compute)
+
+      const cached: Effect.Effect<CallReport<A, CallError<E>>> = options.cache === undefined
+        ? computed
+        : Effect.flatMap(
+          getOrCreate(caches, module, Effect.sync(() => makeCallCache())),
+          (cache) =>
+            cache.lookup(
+              canonicalJson(request.input),
+              options.cache ?? 0,
+              { isOutput: request.isOutput, isError: isCallError },
+              computed,
+              (value): CallReport<A, CallError<E>> => ({
+                module,
+                executionId,
+                result: Either.right(value),
+                source: "cache",
+                shared: false,
+                attempts: [],
+                recovered: Option.none()
+              })
+            )
+        )
+
+      const concurrency = options.concurrency
+      const limited = concurrency === undefined
+        ? cached
+        : Effect.flatMap(getOrCreate(limits, module, makeConcurrencyLimit), (limit) => limit.withPermit(concurrency)(cached))
+
+      const rate = options.throttle
+      const throttled = rate === undefined
+        ? limited
+        : Effect.flatMap(
+          getOrCreate(throttles, module, makeModuleThrottle),
+          (throttle) => Effect.zipRight(throttle.acquire(rate), limited)
+        )
+      return options.fallback !== undefined && Option.isNone(fallback)
+        ? Effect.zipRight(
+          Effect.logWarning(
+            `The \`fallback\` of module "${module}" is not of its output type, so it is not used: fix the fallback in the call options.`
+          ),
+          throttled
+        )
+        : throttled
     })
-
-    const cached: Effect.Effect<CallReport<A, CallError<E>>> = options.cache === undefined
-      ? compute
-      : Effect.flatMap(
-        getOrCreate(caches, module, Effect.sync(() => makeCallCache())),
-        (cache) =>
-          cache.lookup(
-            canonicalJson(request.input),
-            options.cache ?? 0,
-            { isOutput: request.isOutput, isError: isCallError },
-            compute,
-            (value): CallReport<A, CallError<E>> => ({
-              module,
-              executionId,
-              result: Either.right(value),
-              source: "cache",
-              shared: false,
-              attempts: [],
-              recovered: Option.none()
-            })
-          )
-      )
-
-    const concurrency = options.concurrency
-    const limited = concurrency === undefined
-      ? cached
-      : Effect.flatMap(getOrCreate(limits, module, makeConcurrencyLimit), (limit) => limit.withPermit(concurrency)(cached))
-
-    const rate = options.throttle
-    return yield* rate === undefined
-      ? limited
-      : Effect.flatMap(
-        getOrCreate(throttles, module, makeModuleThrottle),
-        (throttle) => Effect.zipRight(throttle.acquire(rate), limited)
-      )
-  })
 
   // A span of its own only while tracing is on: Effect.fn's span, made even with nothing to export it
   // to, cost more than a loopback provider call's whole overhead budget.
