@@ -6,7 +6,7 @@
  * the chain; `defer` passes. Every run leaves its trace in the TraceStore.
  */
 import * as Metrics from "../metrics/Metrics.js"
-import { randomUUID } from "node:crypto"
+import { randomUuid } from "../internal/FlatUuid.js"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { JsonObject } from "../contract/Json.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
@@ -101,8 +101,8 @@ export const make = Effect.gen(function*() {
     const chain: Chain = {
       clock,
       hook,
-      correlationId: options.correlationId ?? `corr_${randomUUID()}`,
-      causalityId: options.causalityId ?? `cause:${randomUUID()}`,
+      correlationId: options.correlationId ?? `corr_${randomUuid()}`,
+      causalityId: options.causalityId ?? `cause:${randomUuid()}`,
       deadline: options.deadlineMs === undefined ? Infinity : startedAt + options.deadlineMs,
       hop: 0,
       path: []

@@ -5,7 +5,7 @@
  * (at most the hook's `max_rounds`). A turn is atomic: when it fails, nothing it proposed stands and
  * the hook's failure policy decides what the chain does.
  */
-import { randomUUID } from "node:crypto"
+import { randomUuid } from "../internal/FlatUuid.js"
 import { type Clock, Effect } from "effect"
 import type { MiddlewareDecision } from "../contract/Decision.js"
 import type { ComponentHop, IntentResult, WorkflowEnvelope } from "../contract/Envelope.js"
@@ -141,7 +141,7 @@ export const runTurn = (services: TurnServices, chain: Chain, entry: ModuleEntry
       }
       const envelope: WorkflowEnvelope = {
         schema_version: "workflow-envelope.v1",
-        envelope_id: `env_${randomUUID()}`,
+        envelope_id: `env_${randomUuid()}`,
         hook: chain.hook.name,
         correlation_id: chain.correlationId,
         payload: local.payload,

@@ -27,7 +27,7 @@ import { type ConcurrencyLimit, makeConcurrencyLimit } from "./ConcurrencyLimit.
 import { makeModuleThrottle, type ModuleThrottle } from "./Throttle.js"
 import { withSpanWhenTracing } from "../tracing/TraceContext.js"
 import { retryLazilyWith } from "./RetryLazily.js"
-import { randomExecutionId } from "./ExecutionId.js"
+import { randomUuid } from "../internal/FlatUuid.js"
 
 /** The errors a policed call can end with: the call's own, or a timeout, or a refusal by the breaker. */
 export type CallError<E> = E | Timeout | CircuitOpen
@@ -130,7 +130,7 @@ export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
   const runUntraced = <A, E>(request: CallRequest<A, E>): Effect.Effect<CallReport<A, CallError<E>>> =>
     Effect.clockWith((clock) => {
       const { module, options } = request
-      const executionId = request.executionId ?? randomExecutionId()
+      const executionId = request.executionId ?? randomUuid()
       const isRetryable = request.isRetryable ?? (() => true)
       const retryAfter = request.retryAfter ?? retryAfterField
       const maxAttempts = (options.retry ?? 0) + 1

@@ -5,7 +5,7 @@
  * that may pass by itself (the module crashed, is restarting, timed out) is tried again, as a
  * `resume`; a deterministic one (an answer too large or not a decision) is not.
  */
-import { randomUUID } from "node:crypto"
+import { randomUuid } from "../internal/FlatUuid.js"
 import { Clock, Duration, Effect, Ref, Schedule } from "effect"
 import type { MiddlewareDecision } from "../contract/Decision.js"
 import type { IntentResult, WorkflowEnvelope } from "../contract/Envelope.js"
@@ -69,7 +69,7 @@ export const invokeMove = (input: MoveInvocation): Effect.Effect<Answered | Unav
       const payload = input.payloadOf(yield* Ref.get(kind), at)
       const envelope: WorkflowEnvelope = {
         schema_version: "workflow-envelope.v1",
-        envelope_id: `env_${randomUUID()}`,
+        envelope_id: `env_${randomUuid()}`,
         hook: WORKFLOW_HOOK,
         correlation_id: input.runId,
         payload,

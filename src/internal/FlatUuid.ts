@@ -1,8 +1,9 @@
 /**
- * Execution ids (CONTRACTS §3.2: one per call, the same on every retry) as version 4 UUIDs, each one
- * flat string. `crypto.randomUUID` builds its result by concatenating ~20 pieces, so the id a call
- * report keeps is a rope of ~600 bytes; a pipeline run keeps one report per step until it ends, and
- * copying those ropes was a third of the minor-GC time of a 1000-step chain with call options.
+ * Random version 4 UUIDs, each one flat string: execution ids (CONTRACTS §3.2), envelope,
+ * correlation and causality ids. `crypto.randomUUID` builds its result by concatenating ~20 pieces,
+ * so an id kept in a report or trace is a rope of ~600 bytes, and one used as a Map key is flattened
+ * on every look-up; a pipeline run keeps one report per step until it ends, and copying those ropes
+ * was a third of the minor-GC time of a 1000-step chain with call options.
  */
 import { randomFillSync } from "node:crypto"
 
@@ -15,7 +16,7 @@ const hexDigits = Buffer.from("0123456789abcdef", "latin1")
 const dash = 0x2d
 
 /** A fresh random (version 4, RFC 9562) UUID, lower-case, as one flat string. */
-export const randomExecutionId = (): string => {
+export const randomUuid = (): string => {
   if (used === entropy.length) {
     randomFillSync(entropy)
     used = 0
