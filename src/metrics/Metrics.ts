@@ -4,7 +4,7 @@
  * states, restarts and resources are read from the supervisor when scraped (MetricsHandlers.ts).
  * This file imports nothing of ours, so every layer may record into it.
  */
-import { Clock, Duration, Effect, Either, Exit, Metric, MetricBoundaries, MetricLabel } from "effect"
+import { Duration, Effect, Either, Exit, FiberRef, Metric, MetricBoundaries, MetricLabel } from "effect"
 
 // Seconds, from 0.5 ms (a loopback call) to 30 s (a slow provider).
 const latencyBoundaries = MetricBoundaries.fromIterable([
@@ -102,13 +102,22 @@ export const invokeMeter = (module: string, hook: string): InvokeMeter => {
   const succeeded = labelled(invocations, { module, hook, outcome: "ok" })
   const failed = labelled(invocations, { module, hook, outcome: "error" })
   const duration = labelled(invokeDuration, { module, hook })
+  // One clock look-up and one read of the fiber's metric labels per call, the updates made in one
+  // step: `Metric.update` reads the labels and suspends once per metric, and this is paid per invoke.
   return (effect) =>
-    Effect.flatMap(Clock.currentTimeNanos, (started) =>
-      Effect.onExit(effect, (exit) =>
-        Exit.isSuccess(exit)
-          ? Effect.flatMap(Clock.currentTimeNanos, (ended) =>
-            Effect.zipRight(Metric.update(duration, Number(ended - started) / 1e9), Metric.increment(succeeded)))
-          : Metric.increment(failed)))
+    Effect.clockWith((clock) => {
+      const started = clock.unsafeCurrentTimeNanos()
+      return Effect.onExit(effect, (exit) =>
+        Effect.withFiberRuntime((fiber) => {
+          const labels = fiber.getFiberRef(FiberRef.currentMetricLabels)
+          if (Exit.isFailure(exit)) failed.unsafeUpdate(1, labels)
+          else {
+            duration.unsafeUpdate(Number(clock.unsafeCurrentTimeNanos() - started) / 1e9, labels)
+            succeeded.unsafeUpdate(1, labels)
+          }
+          return Effect.void
+        }))
+    })
 }
 
 /** What a chain run's trace says that metrics count. */

@@ -22,7 +22,8 @@ interface Waiter {
 
 /** Makes an empty limit for one module. */
 export const makeConcurrencyLimit: Effect.Effect<ConcurrencyLimit> = Effect.sync(() => {
-  // Plain mutable state read and written only inside `Effect.sync` blocks, which never interleave.
+  // Plain mutable state read and written only while an effect runs (a `sync` block or the mask's
+  // body), which never interleave.
   let running = 0
   const waiters: Array<Waiter> = []
 
@@ -40,33 +41,45 @@ export const makeConcurrencyLimit: Effect.Effect<ConcurrencyLimit> = Effect.sync
     }
   }
 
-  const acquire = (limit: number, restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
-    Effect.suspend(() => {
-      if (running < Math.max(1, limit)) {
-        running += 1
-        return Effect.void
-      }
-      return Effect.flatMap(Deferred.make<void>(), (granted) => {
-        const waiter: Waiter = { limit: Math.max(1, limit), granted }
-        waiters.push(waiter)
-        return restore(Deferred.await(granted)).pipe(
-          Effect.onInterrupt(() =>
-            Effect.sync(() => {
-              const index = waiters.indexOf(waiter)
-              // Still queued: leave the queue. Already granted: the permit was counted, so give it back.
-              if (index !== -1) waiters.splice(index, 1)
-              else release()
-            })
-          )
+  const releaseEffect = Effect.sync(release)
+
+  /** Waits in line for a permit (counted once granted); an interrupted waiter leaves the line. */
+  const waitForPermit = (limit: number, restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
+    Effect.flatMap(Deferred.make<void>(), (granted) => {
+      const waiter: Waiter = { limit, granted }
+      waiters.push(waiter)
+      return restore(Deferred.await(granted)).pipe(
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            const index = waiters.indexOf(waiter)
+            // Still queued: leave the queue. Already granted: the permit was counted, so give it back.
+            if (index !== -1) waiters.splice(index, 1)
+            else release()
+          })
         )
-      })
+      )
+    })
+
+  /** Runs `effect` (interruptible again) holding a permit, and gives the permit back however it ends. */
+  const holding = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    // Already uninterruptible here, so no `ensuring` (a second mask) is needed to release surely.
+    Effect.matchCauseEffect(effect, {
+      onFailure: (cause) => Effect.zipRight(releaseEffect, Effect.failCause(cause)),
+      onSuccess: (value) => Effect.as(releaseEffect, value)
     })
 
   return {
+    // The mask's body runs when the call does, so a free permit is taken right there: the common
+    // case costs the mask and the match, nothing else (this wraps every module invocation).
     withPermit: (limit) => (effect) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.zipRight(acquire(limit, restore), Effect.ensuring(restore(effect), Effect.sync(release)))
-      ),
+      Effect.uninterruptibleMask((restore) => {
+        const bound = Math.max(1, limit)
+        if (running < bound) {
+          running += 1
+          return holding(restore(effect))
+        }
+        return Effect.zipRight(waitForPermit(bound, restore), holding(restore(effect)))
+      }),
     inFlight: Effect.sync(() => running)
   }
 })

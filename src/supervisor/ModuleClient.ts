@@ -105,6 +105,8 @@ interface Call {
   suspect: RunningModule | undefined
   /** The caller's span as a W3C `traceparent` (the module hands it to its handler). */
   readonly traceparent: Option.Option<string>
+  /** The fiber's clock, looked up once per call: its attempts read the time from it directly. */
+  readonly clock: Clock.Clock
 }
 
 /** The bound that is tightest, and its name (on a tie the caller's first, since it is the one it chose, then the envelope's). */
@@ -262,17 +264,15 @@ export const make = Effect.gen(function*() {
     const error = unexpectedStatus(call.executorId, answer)
     if (answer.status !== 503) return Effect.fail(error)
     const waitMs = retryAfterMs(answer.retryAfter)
-    return Effect.flatMap(
-      Clock.currentTimeMillis,
-      (now): Effect.Effect<never, AttemptError> => Effect.fail(now + waitMs < call.deadline ? new Saturated({ waitMs, error }) : error)
-    )
+    return Effect.fail(call.clock.unsafeCurrentTimeMillis() + waitMs < call.deadline ? new Saturated({ waitMs, error }) : error)
   }
 
   // The attempt path is plain combinators, no generators or Refs: it is paid on every call, and on
   // loopback it is most of what the host adds to the raw request.
   /** One request to `running`. */
   const send = (call: Call, running: RunningModule): Effect.Effect<MiddlewareDecision, AttemptError> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.suspend(() => {
+      const now = call.clock.unsafeCurrentTimeMillis()
       const { http } = running.entry
       return Effect.matchEffect(
         transport.post(
@@ -319,8 +319,9 @@ export const make = Effect.gen(function*() {
       envelope.deadline_ms > 0 ? envelope.deadline_ms : Infinity,
       entry.http.request_timeout_ms
     )
-    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    return Effect.clockWith((clock) =>
       Effect.flatMap(currentTraceparent, (traceparent) => {
+        const now = clock.unsafeCurrentTimeMillis()
         const call: Call = {
           executorId: entry.id,
           correlationId: envelope.correlation_id,
@@ -331,7 +332,8 @@ export const make = Effect.gen(function*() {
           timeoutMs,
           limit,
           suspect: undefined,
-          traceparent
+          traceparent,
+          clock
         }
         return inFlight.withPermit(entry.http.max_in_flight)(retried(attempt(call)))
       }))
