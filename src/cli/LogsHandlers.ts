@@ -4,7 +4,7 @@
  * `<data_dir>/logs/` (the first line on stderr says which).
  */
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as CliHttp from "./CliHttp.js"
 import { Console, Effect, Either, Option, Redacted, Schema, Stream } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
 import { formatEntry, LogEntry } from "../logs/LogEntry.js"
@@ -115,4 +115,4 @@ export const logsHandler = (args: LogsArgs) =>
     if (args.follow) return yield* fromNode(args, params, base, token)
     yield* Console.error(`-- from the node at ${base}`)
     yield* Effect.forEach(recent.right.entries, printer(args.json), { discard: true })
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+  }).pipe(Effect.provide(CliHttp.layer))

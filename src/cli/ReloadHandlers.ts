@@ -3,7 +3,7 @@
  * (modules added, removed, restarted; unchanged ones keep running). A config with problems is refused
  * with every problem listed, and the node keeps running as it was. SIGHUP to the node does the same.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as CliHttp from "./CliHttp.js"
 import type { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, Option, Schema } from "effect"
 import { makeOperatorClient } from "../operator/OperatorClient.js"
@@ -48,7 +48,7 @@ export const reloadHandler = (args: TargetArgs) =>
     }
     for (const line of describeReport(report)) yield* Console.log(line)
     return report
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+  }).pipe(Effect.provide(CliHttp.layer))
 
 /** The config source `start` installs: the same check as `validate`, its problems as lines. */
 export const configSource = (file: string): Effect.Effect<ConfigSource, never, FileSystem.FileSystem | Path.Path> =>

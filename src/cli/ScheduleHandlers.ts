@@ -2,7 +2,7 @@
  * What `orbiplex schedule list` does: each schedule with its next firings, from the running node, or computed
  * from the config's `schedules` section when no node answers.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as CliHttp from "./CliHttp.js"
 import { Clock, Console, Effect, type Option } from "effect"
 import { loadNodeConfig } from "../config/ConfigLoader.js"
 import { makeWorkClient } from "../operator/WorkClient.js"
@@ -31,7 +31,7 @@ export const listSchedules = (args: { readonly operator: Option.Option<string>; 
   Effect.gen(function*() {
     const remote = yield* Effect.either(
       Effect.flatMap(resolveTarget(args), (target) => Effect.flatMap(makeWorkClient(target.url, target.token), (client) => client.listSchedules)).pipe(
-        Effect.provide(NodeHttpClient.layerUndici)
+        Effect.provide(CliHttp.layer)
       )
     )
     if (remote._tag === "Left") yield* Console.error(`${remote.left.message}\ncomputing the next firings from the config instead`)

@@ -3,7 +3,7 @@
  * node's operator API (loopback HTTP). A node that does not answer ends the command with exit code
  * 1 and a message saying how to start it with the operator API enabled.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as CliHttp from "./CliHttp.js"
 import { Console, Effect, Option, Schema } from "effect"
 import { ModuleStatus } from "../contract/ModuleStatus.js"
 import { makeOperatorClient } from "../operator/OperatorClient.js"
@@ -36,7 +36,7 @@ export const statusHandler = (args: TargetArgs & { readonly json?: boolean }) =>
       for (const line of formatStatusTable(members)) yield* Console.log(line)
     }
     return statusExitCode(members)
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+  }).pipe(Effect.provide(CliHttp.layer))
 
 /** `orbiplex status` as a whole: the table, then the exit code. */
 export const statusMain = (args: TargetArgs & { readonly json?: boolean }) =>
@@ -55,4 +55,4 @@ export const moduleHandler = (args: TargetArgs & { readonly action: "start" | "s
     const client = yield* clientFor(args)
     const status = yield* client.act(args.id, args.action)
     for (const line of formatStatusTable([status])) yield* Console.log(line)
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+  }).pipe(Effect.provide(CliHttp.layer))

@@ -2,7 +2,7 @@
  * What `orbiplex status` prints: one row per member (module or provider) and the exit code that
  * tells a script whether the node is whole, after the LSB convention `systemctl status` follows.
  */
-import { isServing } from "../supervisor/Supervisor.js"
+import { isServing } from "../contract/LifecycleFact.js"
 import type { ModuleStatus } from "../contract/ModuleStatus.js"
 
 const COLUMNS = ["ID", "KIND", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LAST EXIT", "CPU%", "RSS"] as const

@@ -5,7 +5,7 @@
  * said on stderr).
  */
 import { FileSystem } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as CliHttp from "./CliHttp.js"
 import { Console, Effect, Option, Schema } from "effect"
 import { makeWorkClient, type WorkClient } from "../operator/WorkClient.js"
 import { resolveConfigFile } from "./ConfigFile.js"
@@ -34,7 +34,7 @@ export interface NodeArgs {
 /** Runs `use` with a work client of the node `args` name (one keep-alive pool for the conversation). */
 export const onNode = <A, E>(args: NodeArgs, use: (client: WorkClient) => Effect.Effect<A, E>) =>
   Effect.flatMap(resolveTarget(args), (target) => Effect.flatMap(makeWorkClient(target.url, target.token), use)).pipe(
-    Effect.provide(NodeHttpClient.layerUndici)
+    Effect.provide(CliHttp.layer)
   )
 
 /** What picks the place. */
@@ -64,7 +64,7 @@ export const onNodeOrStandalone = <A, E, R, B, E2, R2>(
     const { token, url } = target.right
     // One keep-alive pool for the whole conversation with the node, closed when it ends.
     const outcome = yield* Effect.flatMap(makeWorkClient(url, token), remote).pipe(
-      Effect.provide(NodeHttpClient.layerUndici),
+      Effect.provide(CliHttp.layer),
       Effect.either
     )
     if (outcome._tag === "Right") return outcome.right

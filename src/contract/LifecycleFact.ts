@@ -16,6 +16,16 @@ export const ModuleState = Schema.Literal(
 /** A module state. */
 export type ModuleState = typeof ModuleState.Type
 
+/** States in which a member takes calls. */
+export const isServing = (state: ModuleState): boolean => state === "ready" || state === "degraded"
+
+/** States from which a member will not come back without an operator. */
+export const isSettledDown = (state: ModuleState): boolean =>
+  state === "failed" || state === "stopped" || state === "configured"
+
+/** States `awaitSettled` waits for: serving, or given up, or stopped. */
+export const isSettled = (state: ModuleState): boolean => isServing(state) || state === "failed" || state === "stopped"
+
 /** Why a transition happened. */
 export const FactCause = Schema.Literal(
   "start",

@@ -4,7 +4,7 @@
  */
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import { Effect, type Layer, Option } from "effect"
-import { logsHandlers, noLogsHandlers } from "../logs/LogsApi.js"
+import { logsHandlers, noLogsHandlers } from "../logs/LogsApiHandlers.js"
 import { NodeLogs } from "../logs/NodeLogs.js"
 import { OperatorHttpApi } from "./OperatorHttpApi.js"
 

@@ -91,12 +91,22 @@ type ApiFailure =
 
 type CallFailure = ApiFailure | HttpClientError.HttpClientError | ParseResult.ParseError | Cause.TimeoutException
 
+/**
+ * The innermost reason of a transport error: `fetch` wraps the socket's error ("connect
+ * ECONNREFUSED 127.0.0.1:7070") in a "fetch failed" TypeError, which alone tells an operator nothing.
+ */
+const rootCause = (cause: unknown): string => {
+  let current = cause
+  for (let depth = 0; depth < 8 && current instanceof Error && current.cause instanceof Error; depth++) current = current.cause
+  return current instanceof Error ? current.message : String(current)
+}
+
 const classify = (url: string, timeout: Duration.Duration) => (error: CallFailure): OperatorClientError => {
   switch (error._tag) {
     case "TimeoutException":
       return new OperatorTimedOut({ url, after: Duration.format(timeout) })
     case "RequestError":
-      return new OperatorUnreachable({ url, detail: `${error.message}: ${String(error.cause)}` })
+      return new OperatorUnreachable({ url, detail: `${error.message}: ${rootCause(error.cause)}` })
     case "ResponseError":
       return new OperatorRequestFailed({ url, status: error.response.status, error: "UnreadableBody", detail: error.message })
     case "ParseError":

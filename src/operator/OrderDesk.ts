@@ -4,22 +4,11 @@
  * and its acceptance queue; `layerProcurement` places and lists only (nothing awaits a decision).
  */
 import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
-import { JsonObject } from "../contract/Json.js"
 import { OrderAcceptance, type PendingOrder } from "../exchange/OrderAcceptance.js"
 import { OrderInput, OrderOutcome, Procurement } from "../exchange/Procurement.js"
+import { OrderEntry } from "./OrderEntry.js"
 
-/** An order as the desk lists it. */
-export const OrderEntry = Schema.Struct({
-  order_id: Schema.String,
-  status: Schema.Literal("pending", "completed", "rejected", "accepted", "refused", "failed"),
-  provider_id: Schema.String,
-  service_type: Schema.String,
-  price: Schema.Int,
-  currency: Schema.String,
-  detail: Schema.optionalWith(JsonObject, { exact: true })
-}).annotations({ identifier: "OrderEntry" })
-/** An order as the desk lists it. */
-export type OrderEntry = typeof OrderEntry.Type
+export { OrderEntry } from "./OrderEntry.js"
 
 /** Why the desk could not do what was asked. */
 export class OrderDeskError extends Schema.TaggedError<OrderDeskError>()("OrderDeskError", {

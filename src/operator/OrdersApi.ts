@@ -4,8 +4,8 @@
  */
 import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Schema } from "effect"
-import { OrderInput, OrderOutcome } from "../exchange/Procurement.js"
-import { OrderEntry } from "./OrderDesk.js"
+import { OrderInput, OrderOutcome } from "../exchange/OrderModel.js"
+import { OrderEntry } from "./OrderEntry.js"
 import { IdempotencyHeaders } from "./WorkApi.js"
 import { IdempotencyConflict, OrderUnknown, WorkFailed, WorkRefused, WorkUnavailable } from "./WorkErrors.js"
 

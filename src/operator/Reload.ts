@@ -5,28 +5,14 @@
  * `config-digest-change` fact. The operator API reaches the reload through `ReloadPort`, which the
  * process that knows the config file (`orbiplex start`) fills once the node is built.
  */
-import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
+import { Context, Effect, Layer, Option, Ref } from "effect"
 import type { NodeConfig } from "../config/NodeConfig.js"
 import { enabledModules } from "../config/NodeConfig.js"
 import type { Supervisor } from "../supervisor/Supervisor.js"
 import { planReload } from "./ReloadPlan.js"
+import { ReloadReport } from "./ReloadReport.js"
 
-/** What a reload did, or why it did nothing. */
-export class ReloadReport extends Schema.Class<ReloadReport>("ReloadReport")({
-  outcome: Schema.Literal("applied", "refused", "unavailable"),
-  file: Schema.String,
-  added: Schema.Array(Schema.String),
-  removed: Schema.Array(Schema.String),
-  restarted: Schema.Array(Schema.String),
-  unchanged: Schema.Array(Schema.String),
-  /** Why it was refused: every problem of the config, or why this node cannot reload. */
-  problems: Schema.Array(Schema.String)
-}) {
-  /** The answer of a node that cannot reload, and why. */
-  static unavailable(why: string): ReloadReport {
-    return new ReloadReport({ outcome: "unavailable", file: "", added: [], removed: [], restarted: [], unchanged: [], problems: [why] })
-  }
-}
+export { ReloadReport } from "./ReloadReport.js"
 
 /** How to read and check the config again: what `orbiplex start` used, errors as the lines to show. */
 export interface ConfigSource {

@@ -4,7 +4,7 @@
  * an error: the node is fine, the file is not.
  */
 import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
-import { ReloadReport } from "./Reload.js"
+import { ReloadReport } from "./ReloadReport.js"
 
 /** The group: `reload`. */
 export class ReloadApi extends HttpApiGroup.make("reload")

@@ -7,7 +7,7 @@
 import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, FiberMap, Layer, Option, Ref, type Scope, Stream, SubscriptionRef } from "effect"
-import type { FactCause, ModuleState } from "../contract/LifecycleFact.js"
+import { type FactCause, isSettled, isSettledDown } from "../contract/LifecycleFact.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"
 import { ModuleStatus } from "../contract/ModuleStatus.js"
 import * as Launcher from "./Launcher.js"
@@ -24,15 +24,9 @@ export class SupervisorSettings extends Context.Tag("orbiplex/SupervisorSettings
   readonly modules: ReadonlyArray<ModuleEntry>
 }>() {}
 
-/** States in which a member takes calls. */
-export const isServing = (state: ModuleState): boolean => state === "ready" || state === "degraded"
-
-/** States from which a member will not come back without an operator. */
-export const isSettledDown = (state: ModuleState): boolean =>
-  state === "failed" || state === "stopped" || state === "configured"
-
-/** States `awaitSettled` waits for: serving, or given up, or stopped. */
-export const isSettled = (state: ModuleState): boolean => isServing(state) || state === "failed" || state === "stopped"
+// The state predicates live with the states (importable without the supervisor); re-exported here
+// for the supervisor's users.
+export { isServing, isSettled, isSettledDown } from "../contract/LifecycleFact.js"
 
 /** The supervisor service. */
 export class Supervisor extends Context.Tag("orbiplex/Supervisor")<Supervisor, {
