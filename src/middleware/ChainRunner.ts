@@ -6,7 +6,7 @@
  * the chain; `defer` passes. Every run leaves its trace in the TraceStore.
  */
 import * as Metrics from "../metrics/Metrics.js"
-import { randomUuid } from "../internal/FlatUuid.js"
+import { randomUuid } from "../resilience/FlatUuid.js"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { JsonObject } from "../contract/Json.js"
 import type { ModuleEntry } from "../contract/ModuleEntry.js"

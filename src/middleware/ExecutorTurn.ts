@@ -5,7 +5,7 @@
  * (at most the hook's `max_rounds`). A turn is atomic: when it fails, nothing it proposed stands and
  * the hook's failure policy decides what the chain does.
  */
-import { randomUuid } from "../internal/FlatUuid.js"
+import { randomUuid } from "../resilience/FlatUuid.js"
 import { type Clock, Effect } from "effect"
 import type { MiddlewareDecision } from "../contract/Decision.js"
 import type { ComponentHop, IntentResult, WorkflowEnvelope } from "../contract/Envelope.js"

@@ -27,7 +27,7 @@ import { type ConcurrencyLimit, makeConcurrencyLimit } from "./ConcurrencyLimit.
 import { makeModuleThrottle, type ModuleThrottle } from "./Throttle.js"
 import { withSpanWhenTracing } from "../tracing/TraceContext.js"
 import { retryLazilyWith } from "./RetryLazily.js"
-import { randomUuid } from "../internal/FlatUuid.js"
+import { randomUuid } from "./FlatUuid.js"
 
 /** The errors a policed call can end with: the call's own, or a timeout, or a refusal by the breaker. */
 export type CallError<E> = E | Timeout | CircuitOpen

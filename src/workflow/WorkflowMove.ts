@@ -5,7 +5,7 @@
  * that may pass by itself (the module crashed, is restarting, timed out) is tried again, as a
  * `resume`; a deterministic one (an answer too large or not a decision) is not.
  */
-import { randomUuid } from "../internal/FlatUuid.js"
+import { randomUuid } from "../resilience/FlatUuid.js"
 import { Clock, Duration, Effect, Ref, Schedule } from "effect"
 import type { MiddlewareDecision } from "../contract/Decision.js"
 import type { IntentResult, WorkflowEnvelope } from "../contract/Envelope.js"

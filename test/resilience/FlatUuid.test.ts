@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { randomUuid } from "../../src/internal/FlatUuid.js"
+import { randomUuid } from "../../src/resilience/FlatUuid.js"
 
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
