@@ -128,21 +128,45 @@ export interface ChainRecord {
   readonly executors: ReadonlyArray<{ readonly executor_id: string; readonly clipped: ReadonlyArray<unknown> }>
 }
 
+// Each hook's chain metrics, tagged once: a chain run is recorded on every run, and building the
+// label key per metric per run showed in a chain's profile.
+interface ChainMeters {
+  readonly runs: Map<string, Metric.Metric.Counter<number>>
+  readonly duration: Metric.Metric.Histogram<number>
+  readonly clipped: Map<string, Metric.Metric.Counter<number>>
+}
+const chainMeters = new Map<string, ChainMeters>()
+
+const chainMetersOf = (hook: string): ChainMeters => {
+  const known = chainMeters.get(hook)
+  if (known !== undefined) return known
+  const made: ChainMeters = { runs: new Map(), duration: labelled(chainDuration, { hook }), clipped: new Map() }
+  chainMeters.set(hook, made)
+  return made
+}
+
+const cached = <M>(map: Map<string, M>, key: string, make: () => M): M => {
+  const known = map.get(key)
+  if (known !== undefined) return known
+  const made = make()
+  map.set(key, made)
+  return made
+}
+
 /** Counts one chain run: its outcome, its time, and each module's clipped paths. */
 export const recordChain = (trace: ChainRecord): Effect.Effect<void> =>
-  Effect.all([
-    Metric.increment(labelled(chainRuns, { hook: trace.hook, outcome: trace.outcome })),
-    Metric.update(labelled(chainDuration, { hook: trace.hook }), trace.duration_ms / 1000),
-    Effect.forEach(
-      trace.executors.filter((executor) => executor.clipped.length > 0),
-      (executor) =>
-        Metric.incrementBy(
-          labelled(clippedPaths, { hook: trace.hook, module: executor.executor_id }),
-          executor.clipped.length
-        ),
-      { discard: true }
-    )
-  ], { discard: true })
+  Effect.withFiberRuntime((fiber) => {
+    const labels = fiber.getFiberRef(FiberRef.currentMetricLabels)
+    const meters = chainMetersOf(trace.hook)
+    cached(meters.runs, trace.outcome, () => labelled(chainRuns, { hook: trace.hook, outcome: trace.outcome })).unsafeUpdate(1, labels)
+    meters.duration.unsafeUpdate(trace.duration_ms / 1000, labels)
+    for (const executor of trace.executors) {
+      if (executor.clipped.length === 0) continue
+      cached(meters.clipped, executor.executor_id, () => labelled(clippedPaths, { hook: trace.hook, module: executor.executor_id }))
+        .unsafeUpdate(executor.clipped.length, labels)
+    }
+    return Effect.void
+  })
 
 /** What a provider call's report says that metrics count. */
 export interface ProviderCallRecord {
