@@ -4,7 +4,7 @@
  * states, restarts and resources are read from the supervisor when scraped (MetricsHandlers.ts).
  * This file imports nothing of ours, so every layer may record into it.
  */
-import { Duration, Effect, Either, Exit, FiberRef, Metric, MetricBoundaries, MetricLabel } from "effect"
+import { Effect, Either, Exit, FiberRef, Metric, MetricBoundaries, MetricLabel } from "effect"
 
 // Seconds, from 0.5 ms (a loopback call) to 30 s (a slow provider).
 const latencyBoundaries = MetricBoundaries.fromIterable([
@@ -88,8 +88,6 @@ export const labelled = <Type, In, Out>(
   byLabels.set(key, made)
   return made
 }
-
-const seconds = (duration: Duration.Duration): number => Duration.toMillis(duration) / 1000
 
 /** Times one invocation and counts its outcome, for one module and hook. */
 export type InvokeMeter = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
@@ -178,22 +176,40 @@ export interface ProviderCallRecord {
 const errorTag = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string" ? error._tag : "Error"
 
+// Each provider's call metrics, tagged once (as the chain's): recorded on every provider call.
+interface ProviderMeters {
+  readonly duration: Metric.Metric.Histogram<number>
+  readonly calls: Map<string, Metric.Metric.Counter<number>>
+  readonly errors: Map<string, Metric.Metric.Counter<number>>
+}
+const providerMeters = new Map<string, ProviderMeters>()
+
+const providerMetersOf = (provider: string): ProviderMeters =>
+  cached(providerMeters, provider, () => ({ duration: labelled(providerDuration, { provider }), calls: new Map(), errors: new Map() }))
+
+/** Counts one provider call that took `seconds`: its outcome and source, and its error when it ended in one. */
+const recordProviderCall = (provider: string, seconds: number, report: ProviderCallRecord): Effect.Effect<void> =>
+  Effect.withFiberRuntime((fiber) => {
+    const labels = fiber.getFiberRef(FiberRef.currentMetricLabels)
+    const meters = providerMetersOf(provider)
+    const outcome = Either.isLeft(report.result) ? "error" : "ok"
+    meters.duration.unsafeUpdate(seconds, labels)
+    cached(meters.calls, `${outcome}\u0000${report.source}`, () => labelled(providerCalls, { provider, outcome, source: report.source }))
+      .unsafeUpdate(1, labels)
+    if (Either.isLeft(report.result)) {
+      const error = errorTag(report.result.left)
+      cached(meters.errors, error, () => labelled(providerErrors, { provider, error })).unsafeUpdate(1, labels)
+    }
+    return Effect.void
+  })
+
 /** Times one provider call and counts its outcome (and its error, when it ended in one). */
 export const trackProviderCall = (provider: string) =>
 <A extends ProviderCallRecord, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.timed(effect).pipe(
-    Effect.tap(([duration, report]) => {
-      const failed = Either.isLeft(report.result)
-      return Effect.all([
-        Metric.update(labelled(providerDuration, { provider }), seconds(duration)),
-        Metric.increment(labelled(providerCalls, { provider, outcome: failed ? "error" : "ok", source: report.source })),
-        Either.isLeft(report.result)
-          ? Metric.increment(labelled(providerErrors, { provider, error: errorTag(report.result.left) }))
-          : Effect.void
-      ], { discard: true })
-    }),
-    Effect.map(([, report]) => report)
-  )
+  Effect.clockWith((clock) => {
+    const started = clock.unsafeCurrentTimeNanos()
+    return Effect.tap(effect, (report) => recordProviderCall(provider, Number(clock.unsafeCurrentTimeNanos() - started) / 1e9, report))
+  })
 
 /** Sets a provider's breaker gauge from its state tag. */
 export const recordBreaker = (provider: string, state: "Closed" | "HalfOpen" | "Open"): Effect.Effect<void> =>
