@@ -6,11 +6,11 @@
  * booked twice: one hold per order id, one transfer per hold and kind, one release for the paid step.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { tempDir } from "../../support/TempFiles.js"
 import { oneStepTemplate, STEP_PRICE } from "./DrillConfigs.js"
-import { makePair, startPair } from "./DrillPair.js"
-import { awaitReady, clientsOf, drillPlatform, eventually, ledger, numberAt, showLogsOnFailure, textAt, TOPUP_NET } from "./NodeProcesses.js"
+import { expectPaidOnce, makePair, runEnd, startPair } from "./DrillPair.js"
+import { awaitReady, clientsOf, drillPlatform, ledger, showLogsOnFailure, textAt } from "./NodeProcesses.js"
 
 const BUYER_HOST = "127.0.0.33"
 const SELLER_HOST = "127.0.0.34"
@@ -36,8 +36,7 @@ describe("SIGKILL drill: the buyer node", () => {
         const buyerClients = yield* clientsOf(buyer)
         yield* awaitReady(buyer, buyerClients)
         yield* model.open
-        const run = yield* eventually("the resumed run's end", Effect.map(buyerClients.work.getRun(accepted.run_id), (body) =>
-          body.status === "running" ? Option.none() : Option.some(body)), "90 seconds")
+        const run = yield* runEnd(buyerClients, accepted.run_id)
         expect(run.status, JSON.stringify(run.failure)).toBe("completed")
 
         const holds = yield* ledger(buyer, "holds")
@@ -53,15 +52,7 @@ describe("SIGKILL drill: the buyer node", () => {
         expect(releases.map((transfer) => [transfer["to/account-id"], transfer.amount])).toEqual([[payeeAccount, STEP_PRICE]])
         expect(holds.filter((hold) => hold.status === "active").map((hold) => hold["hold/id"]), JSON.stringify(run.state, null, 1)).toEqual([])
 
-        const accounts = yield* ledger(buyer, "balances")
-        const balanceOf = (accountId: string) => {
-          const account = accounts.find((each) => each["account/id"] === accountId)
-          return [numberAt(account?.["available/balance"]), numberAt(account?.["held/balance"])]
-        }
-        expect(balanceOf(buyerAccount)).toEqual([TOPUP_NET - STEP_PRICE, 0])
-        expect(balanceOf(payeeAccount)).toEqual([STEP_PRICE, 0])
-        expect(accounts.reduce((sum, account) => sum + numberAt(account["held/balance"]), 0)).toBe(0)
-        expect(accounts.reduce((sum, account) => sum + numberAt(account["available/balance"]), 0)).toBe(50_000)
+        yield* expectPaidOnce(buyer, { buyer: buyerAccount, payee: payeeAccount }, STEP_PRICE)
       }).pipe(showLogsOnFailure([seller, buyer]))
     }).pipe(Effect.provide(drillPlatform)), { timeout: 150_000 })
 })

@@ -4,7 +4,8 @@
  * buyer, waits until both are ready and tops the buyer up; it answers the first processes (to crash)
  * and the two ledger accounts the drill checks.
  */
-import { Effect } from "effect"
+import { expect } from "@effect/vitest"
+import { Effect, Option } from "effect"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -12,7 +13,21 @@ import { didOf } from "../../../src/exchange/settlement/DidKey.js"
 import { accountIdFor } from "../../../src/exchange/settlement/Ledger.js"
 import { buyerConfig, type Listen, MODEL_KEY_ENV, SELLER_PARTICIPANT, sellerConfig } from "./DrillConfigs.js"
 import { makeHeldModel } from "./HeldModel.js"
-import { awaitReady, cli, clientsOf, freePort, makeDrillNode, seedDataDir, TOPUP_RECEIPT } from "./NodeProcesses.js"
+import {
+  awaitReady,
+  cli,
+  type Clients,
+  clientsOf,
+  type DrillNode,
+  eventually,
+  freePort,
+  ledger,
+  makeDrillNode,
+  numberAt,
+  seedDataDir,
+  TOPUP_NET,
+  TOPUP_RECEIPT
+} from "./NodeProcesses.js"
 
 /** The ledger account of the participant whose key is in `file`. */
 export const accountOfKey = (file: string): string =>
@@ -56,4 +71,26 @@ export const startPair = (pair: Pair) =>
     yield* awaitReady(pair.buyer, buyerClients)
     yield* cli("ledger", "topup", "--receipt", TOPUP_RECEIPT, "--config", pair.buyer.configFile)
     return { firstSeller, firstBuyer, buyerClients, buyerAccount: pair.buyerAccount(), payeeAccount: pair.payeeAccount() }
+  })
+
+/** The run `runId` once it is no longer running (within 90 seconds). */
+export const runEnd = (clients: Clients, runId: string) =>
+  eventually("the run's end", Effect.map(clients.work.getRun(runId), (body) =>
+    body.status === "running" ? Option.none() : Option.some(body)), "90 seconds")
+
+/**
+ * The buyer's ledger after one step paid once: the buyer down by `price`, the payee up by it,
+ * nothing held, and the top-up's 50 000 neither made nor lost (SETTLEMENT.md §4).
+ */
+export const expectPaidOnce = (buyer: DrillNode, accounts: { readonly buyer: string; readonly payee: string }, price: number) =>
+  Effect.gen(function*() {
+    const balances = yield* ledger(buyer, "balances")
+    const balanceOf = (accountId: string) => {
+      const account = balances.find((each) => each["account/id"] === accountId)
+      return [numberAt(account?.["available/balance"]), numberAt(account?.["held/balance"])]
+    }
+    expect(balanceOf(accounts.buyer)).toEqual([TOPUP_NET - price, 0])
+    expect(balanceOf(accounts.payee)).toEqual([price, 0])
+    expect(balances.reduce((sum, account) => sum + numberAt(account["held/balance"]), 0)).toBe(0)
+    expect(balances.reduce((sum, account) => sum + numberAt(account["available/balance"]), 0)).toBe(50_000)
   })
