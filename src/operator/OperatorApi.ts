@@ -6,7 +6,7 @@
 import { HttpApiBuilder, type HttpApp, HttpServer, type HttpServerError } from "@effect/platform"
 import { NodeFileSystem, NodeHttpServer, NodePath } from "@effect/platform-node"
 import { Cause, Context, type Duration, Effect, Layer, Option, Schema } from "effect"
-import * as Http from "node:http"
+import * as DrainingHttpServer from "../internal/DrainingHttpServer.js"
 import type { TraceStore } from "../middleware/TraceStore.js"
 import type { LifecycleLog } from "../supervisor/LifecycleLog.js"
 import type { Supervisor } from "../supervisor/Supervisor.js"
@@ -68,7 +68,7 @@ const listenFailed = (listen: ListenAddress) => (error: HttpServerError.ServeErr
 
 /** Binds the operator API's loopback socket (before anything is served on it). */
 export const listenLayer = (listen: ListenAddress): Layer.Layer<HttpServer.HttpServer, OperatorListenFailed> =>
-  NodeHttpServer.layer(() => Http.createServer(), { host: listen.host, port: listen.port }).pipe(
+  NodeHttpServer.layer(() => DrainingHttpServer.make(), { host: listen.host, port: listen.port }).pipe(
     Layer.mapError(listenFailed(listen))
   )
 

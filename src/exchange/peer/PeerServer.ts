@@ -8,7 +8,7 @@
 import { HttpRouter, HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Context, Effect, Either, Layer, Option, Schema } from "effect"
-import * as Http from "node:http"
+import * as DrainingHttpServer from "../../internal/DrainingHttpServer.js"
 import type { PeerListenAddress, PeersConfig } from "../../config/PeerConfig.js"
 import { decoderEither, problemText } from "../settlement/artifacts/Common.js"
 import * as FirstAnswers from "./FirstAnswers.js"
@@ -238,7 +238,7 @@ export const layer = (
     })
   ).pipe(
     Layer.provide(
-      NodeHttpServer.layer(() => Http.createServer(), { host: settings.listen.host, port: settings.listen.port }).pipe(
+      NodeHttpServer.layer(() => DrainingHttpServer.make(), { host: settings.listen.host, port: settings.listen.port }).pipe(
         Layer.mapError(listenFailed(settings.listen))
       )
     )
