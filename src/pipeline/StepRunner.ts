@@ -8,7 +8,7 @@
 import { Effect, Either, ParseResult } from "effect"
 import type { ProviderClient } from "../provider/ProviderClient.js"
 import type { CallOptions } from "../resilience/CallOptions.js"
-import type { CallPolicies, PreparedCall } from "../resilience/CallPolicies.js"
+import type { CallPolicies } from "../resilience/CallPolicies.js"
 import type { CallReport } from "../resilience/CallReport.js"
 import type { StepCall, StepRunner } from "./Execute.js"
 import { StepFailure } from "./Execute.js"
@@ -35,8 +35,6 @@ interface Prepared {
   readonly mode: StepMode
   readonly options: Either.Either<CallOptions, ParseResult.ParseError>
   readonly isOutput: (u: unknown) => u is unknown
-  /** The step's call policy, made once: absent for providers (their client polices) and invalid options. */
-  readonly policed: PreparedCall<unknown, unknown> | undefined
 }
 
 /** The JSON `on_error: wrap` gives for an error. */
@@ -74,21 +72,15 @@ export const makeStepRunner = (context: RunnerContext): (trace: Map<string, Step
     if (known !== undefined) return known ?? undefined
     const { mode, module } = parseVariant(step.module)
     const route = routes.routes.get(module)
-    const made = route === undefined ? null : prepareRoute(route, module, mode, options)
+    const made = route === undefined ? null : {
+      route,
+      module,
+      mode,
+      options: stepCallOptions(route, options === undefined ? undefined : Object.fromEntries(Object.entries(options))),
+      isOutput: outputGuard(route.signature)
+    }
     cache.set(step.module, made)
     return made ?? undefined
-  }
-
-  const inProcessPolicy = (module: string, options: CallOptions, isOutput: (u: unknown) => u is unknown) =>
-    policies.prepare({ module, options, isOutput, isError: anyError, isRetryable: isRetryableInProcess })
-
-  const prepareRoute = (route: Route, module: string, mode: StepMode, options: object | undefined): Prepared => {
-    const callOptions = stepCallOptions(route, options === undefined ? undefined : Object.fromEntries(Object.entries(options)))
-    const isOutput = outputGuard(route.signature)
-    const policed = route._tag === "Provider" || Either.isLeft(callOptions)
-      ? undefined
-      : inProcessPolicy(module, callOptions.right, isOutput)
-    return { route, module, mode, options: callOptions, isOutput, policed }
   }
 
   const failure = (step: StepCall, cause: unknown) => new StepFailure({ step: step.name, module: step.module, cause })
@@ -117,13 +109,17 @@ export const makeStepRunner = (context: RunnerContext): (trace: Map<string, Step
       // Nothing to apply: run it directly (the 1000-step benchmark measures this path).
       return Effect.zipRight(step.attempt, Effect.mapError(route.module.invoke(step.input), (cause) => failure(step, cause)))
     }
-    // `prepare` made the policy of every in-process step with valid options; `??` only keeps this total.
     const report: Effect.Effect<CallReport<unknown, unknown>, StepFailure> = route._tag === "Provider"
       ? Effect.mapError(client.run(p.module, step.input, options, step.attempt), (cause) => failure(step, cause))
-      : (p.policed ?? inProcessPolicy(p.module, options, p.isOutput))(
-        step.input,
-        () => Effect.zipRight(step.attempt, route.module.invoke(step.input))
-      )
+      : policies.run({
+        module: p.module,
+        options,
+        input: step.input,
+        call: () => Effect.zipRight(step.attempt, route.module.invoke(step.input)),
+        isOutput: p.isOutput,
+        isError: anyError,
+        isRetryable: isRetryableInProcess
+      })
     return Effect.flatMap(report, (r) => {
       trace.set(step.name, { module: p.module, mode: p.mode, report: r })
       return settle(step, p, r)

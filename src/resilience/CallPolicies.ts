@@ -65,23 +65,8 @@ export interface CallRequest<A, E> {
 /** Everything in a `CallRequest` besides the module, the options and the call itself. */
 export type CallHooks<A, E> = Omit<CallRequest<A, E>, "module" | "options" | "call">
 
-/** A call site's policy: a request without what differs per call (its input, call and execution id). */
-export type CallPlan<A, E> = Omit<CallRequest<A, E>, "input" | "call" | "executionId">
-
-/** Runs one call under a prepared plan and reports what happened; never fails (on_error is not applied). */
-export type PreparedCall<A, E> = (
-  input: unknown,
-  call: (attempt: AttemptContext) => Effect.Effect<A, E>,
-  executionId?: string
-) => Effect.Effect<CallReport<A, CallError<E>>>
-
 /** Shared per-module call state, and the one way to call a module under its options. */
 export class CallPolicies extends Context.Tag("orbiplex/CallPolicies")<CallPolicies, {
-  /**
-   * Makes once what a call site's options and hooks decide, for call sites that call again and again
-   * under the same plan (a pipeline step): `prepare(plan)(input, call)` is `run({ ...plan, input, call })`.
-   */
-  readonly prepare: <A, E>(plan: CallPlan<A, E>) => PreparedCall<A, E>
   /** Runs a call under its options and reports what happened; never fails (on_error is not applied). */
   readonly run: <A, E>(request: CallRequest<A, E>) => Effect.Effect<CallReport<A, CallError<E>>>
   /** `run`, then `on_error`: only `propagate` can fail. */
@@ -139,192 +124,167 @@ export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
   const breakers = new Map<string, CircuitBreaker>()
   const caches = new Map<string, CallCache>()
 
-  // Everything a call site's options and hooks decide is made once per plan: a pipeline step prepares
-  // its plan once and calls it on every run, so its calls pay only for what differs per call.
-  const prepare = <A, E>(plan: CallPlan<A, E>): PreparedCall<A, E> => {
-    const { module, options } = plan
-    const isRetryable = plan.isRetryable ?? (() => true)
-    const retryAfter = plan.retryAfter ?? retryAfterField
-    const maxAttempts = (options.retry ?? 0) + 1
+  // No generator and no effect per setup step: everything below but the attempt itself is plain code run
+  // once per call, inside the one `Effect.clockWith` that also gives the attempts their clock.
+  const runUntraced = <A, E>(request: CallRequest<A, E>): Effect.Effect<CallReport<A, CallError<E>>> =>
+    Effect.clockWith((clock) => {
+      const { module, options } = request
+      const executionId = request.executionId ?? randomUuid()
+      const isRetryable = request.isRetryable ?? (() => true)
+      const retryAfter = request.retryAfter ?? retryAfterField
+      const maxAttempts = (options.retry ?? 0) + 1
 
-    const retryable = (error: CallError<E>): boolean =>
-      error instanceof Timeout ? true : error instanceof CircuitOpen ? false : isRetryable(error)
-    // A module that answered with an error it will repeat (4xx, type errors) is alive: only errors worth
-    // a retry say something about its health.
-    const breakerOutcome = (error: CallError<E>): BreakerOutcome => retryable(error) ? "failure" : "success"
-    const isCallError = (u: unknown): u is CallError<E> =>
-      u instanceof Timeout || u instanceof CircuitOpen || plan.isError(u)
+      const retryable = (error: CallError<E>): boolean =>
+        error instanceof Timeout ? true : error instanceof CircuitOpen ? false : isRetryable(error)
+      // A module that answered with an error it will repeat (4xx, type errors) is alive: only errors worth
+      // a retry say something about its health.
+      const breakerOutcome = (error: CallError<E>): BreakerOutcome => retryable(error) ? "failure" : "success"
+      const isCallError = (u: unknown): u is CallError<E> =>
+        u instanceof Timeout || u instanceof CircuitOpen || request.isError(u)
 
-    const fallback: Option.Option<A> = options.fallback === undefined
-      ? Option.none()
-      : plan.isOutput(options.fallback)
-      ? Option.some(options.fallback)
-      : Option.none()
+      const fallback: Option.Option<A> = options.fallback === undefined
+        ? Option.none()
+        : request.isOutput(options.fallback)
+        ? Option.some(options.fallback)
+        : Option.none()
 
-    const timeoutMs = Option.fromNullable(options.timeout)
-    // A schedule is a value (each call gets its own driver), made when a call of this plan first fails:
-    // most calls succeed first time.
-    let schedule: Schedule.Schedule<unknown, CallError<E>> | undefined
-    const retryScheduleOfPlan = (): Schedule.Schedule<unknown, CallError<E>> =>
-      schedule ??= retrySchedule<CallError<E>>(options, {
-        isRetryable: retryable,
-        retryAfter: (error) => error instanceof Timeout || error instanceof CircuitOpen ? Option.none() : retryAfter(error)
-      })
-    const warnsOfFallback = options.fallback !== undefined && Option.isNone(fallback)
-    // Without a breaker, cache, limit, throttle or warning first, a call's first attempt starts the moment the call does.
-    const startsAtOnce = options.circuit_breaker === undefined && options.cache === undefined &&
-      options.concurrency === undefined && options.throttle === undefined && !warnsOfFallback
-
-    // No generator and no effect per setup step: everything below but the attempt itself is plain code run
-    // once per call, inside the one `Effect.clockWith` that also gives the attempts their clock.
-    const runUntraced = (
-      input: unknown,
-      call: (attempt: AttemptContext) => Effect.Effect<A, E>,
-      givenExecutionId: string | undefined
-    ): Effect.Effect<CallReport<A, CallError<E>>> =>
-      Effect.clockWith((clock) => {
-        const executionId = givenExecutionId ?? randomUuid()
-        // The attempt path is plain combinators and closure state, no generators or Refs: every step
-        // here is paid once per attempt, and a pipeline step with call options is little else.
-        const sendOnce = (breaker: CircuitBreaker | undefined, attempt: number, startedAtMs: number): Effect.Effect<A, CallError<E>> => {
-          const context: AttemptContext = {
-            module,
-            attempt,
-            maxAttempts,
-            executionId,
-            startedAtMs,
-            timeoutMs,
-            deadlineMs: Option.map(timeoutMs, (limit) => startedAtMs + limit),
-            timeLeftMs: options.timeout === undefined ? Effect.succeedNone : timeLeftUntil(startedAtMs + options.timeout)
-          }
-          const sent: Effect.Effect<A, CallError<E>> = options.timeout === undefined || plan.keepsDeadline === true
-            ? call(context)
-            : call(context).pipe(Effect.timeoutFail({
-              duration: Duration.millis(options.timeout),
-              onTimeout: () => new Timeout({ module, timeoutMs: options.timeout ?? 0, attempt, maxAttempts, executionId })
-            }))
-          const breakerOptions = options.circuit_breaker
-          return breaker === undefined || breakerOptions === undefined ? sent : breaker.guard(breakerOptions, sent, breakerOutcome)
+      const timeoutMs = Option.fromNullable(options.timeout)
+      // The attempt path is plain combinators and closure state, no generators or Refs: every step
+      // here is paid once per attempt, and a pipeline step with call options is little else.
+      const sendOnce = (breaker: CircuitBreaker | undefined, attempt: number, startedAtMs: number): Effect.Effect<A, CallError<E>> => {
+        const context: AttemptContext = {
+          module,
+          attempt,
+          maxAttempts,
+          executionId,
+          startedAtMs,
+          timeoutMs,
+          deadlineMs: Option.map(timeoutMs, (limit) => startedAtMs + limit),
+          timeLeftMs: options.timeout === undefined ? Effect.succeedNone : timeLeftUntil(startedAtMs + options.timeout)
         }
-
-        // Fallback around retry around (breaker around timeout around) the attempt: never fails. Its
-        // attempt state is made per run of the call (this function runs inside its `clockWith`), and a
-        // call runs it at most once (the cache runs it for the caller that leads or misses); the
-        // attempts touch that state one after another.
-        const compute = (breaker: CircuitBreaker | undefined): Effect.Effect<CallReport<A, CallError<E>>> => {
-          // Only failed attempts are kept between attempts: a first-time success, most calls, keeps none.
-          const failed: Array<AttemptRecord> = []
-          // The driver is made only when an attempt fails: most calls succeed first time.
-          let driver: Schedule.ScheduleDriver<unknown, CallError<E>> | undefined
-          const nextRetry = (error: CallError<E>): Effect.Effect<unknown, Option.Option<never>> => {
-            if (driver !== undefined) return driver.next(error)
-            return Effect.flatMap(Schedule.driver(retryScheduleOfPlan()), (made) => {
-              driver = made
-              return made.next(error)
-            })
-          }
-          // Arrays of the exact length: a pipeline run keeps every step's report until it ends (retained
-          // bytes are what its minor GCs copy), and an array grown by `push` keeps room for 16 records.
-          const report = (
-            attempts: ReadonlyArray<AttemptRecord>,
-            result: Either.Either<A, CallError<E>>,
-            source: CallSource,
-            recovered: Option.Option<CallError<E>>
-          ): CallReport<A, CallError<E>> => ({ module, executionId, result, source, shared: false, attempts, recovered })
-          const givenUp = (error: CallError<E>): CallReport<A, CallError<E>> =>
-            Option.isSome(fallback)
-              ? report(failed.slice(), Either.right(fallback.value), "fallback", Option.some(error))
-              : report(failed.slice(), Either.left(error), "call", Option.none())
-          // One `matchEffect` per attempt does the recording, the retry decision and the report: the
-          // success path is this attempt and the report, the frames of a catch and a match fewer.
-          // Called when attempt `attempt` starts, so its start time is read here.
-          const attemptFrom = (attempt: number): Effect.Effect<CallReport<A, CallError<E>>> => {
-            const startedAtMs = clock.unsafeCurrentTimeMillis()
-            return Effect.matchEffect(sendOnce(breaker, attempt, startedAtMs), {
-              onFailure: (error) => {
-                failed.push(failureRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs, error))
-                // As `Effect.retry`: the driver waits the schedule's delay, or ends when the schedule is done.
-                return Effect.matchEffect(nextRetry(error), {
-                  onFailure: () => Effect.succeed(givenUp(error)),
-                  onSuccess: () => attemptFrom(attempt + 1)
-                })
-              },
-              onSuccess: (value) => {
-                const succeeded = successRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs)
-                const attempts = failed.length === 0 ? [succeeded] : [...failed, succeeded]
-                return Effect.succeed(report(attempts, Either.right(value), "call", Option.none()))
-              }
-            })
-          }
-          // This function runs when the call starts; behind a throttle, a limit, the cache or the warning the
-          // first attempt starts later, so it reads its start time then.
-          return startsAtOnce ? attemptFrom(1) : Effect.suspend(() => attemptFrom(1))
-        }
-
-        // Made per call only when its options name a breaker; the module's breaker is shared by all its callers.
+        const sent: Effect.Effect<A, CallError<E>> = options.timeout === undefined || request.keepsDeadline === true
+          ? request.call(context)
+          : request.call(context).pipe(Effect.timeoutFail({
+            duration: Duration.millis(options.timeout),
+            onTimeout: () => new Timeout({ module, timeoutMs: options.timeout ?? 0, attempt, maxAttempts, executionId })
+          }))
         const breakerOptions = options.circuit_breaker
-        const computed = breakerOptions === undefined
-          ? compute(undefined)
-          : Effect.flatMap(getOrCreate(breakers, module, makeCircuitBreaker(module)), compute)
+        return breaker === undefined || breakerOptions === undefined ? sent : breaker.guard(breakerOptions, sent, breakerOutcome)
+      }
 
-        const cached: Effect.Effect<CallReport<A, CallError<E>>> = options.cache === undefined
-          ? computed
-          : Effect.flatMap(
-            getOrCreate(caches, module, Effect.sync(() => makeCallCache())),
-            (cache) =>
-              cache.lookup(
-                canonicalJson(input),
-                options.cache ?? 0,
-                { isOutput: plan.isOutput, isError: isCallError },
-                computed,
-                (value): CallReport<A, CallError<E>> => ({
-                  module,
-                  executionId,
-                  result: Either.right(value),
-                  source: "cache",
-                  shared: false,
-                  attempts: [],
-                  recovered: Option.none()
-                })
-              )
-          )
+      // Fallback around retry around (breaker around timeout around) the attempt: never fails. Its
+      // attempt state is made per run of the call (this function runs inside its `clockWith`), and a
+      // call runs it at most once (the cache runs it for the caller that leads or misses); the
+      // attempts touch that state one after another.
+      const compute = (breaker: CircuitBreaker | undefined): Effect.Effect<CallReport<A, CallError<E>>> => {
+        // Only failed attempts are kept between attempts: a first-time success, most calls, keeps none.
+        const failed: Array<AttemptRecord> = []
+        // The schedule and its driver are made only when an attempt fails: most calls succeed first time.
+        let driver: Schedule.ScheduleDriver<unknown, CallError<E>> | undefined
+        const nextRetry = (error: CallError<E>): Effect.Effect<unknown, Option.Option<never>> => {
+          if (driver !== undefined) return driver.next(error)
+          const schedule = retrySchedule<CallError<E>>(options, { isRetryable: retryable, retryAfter: (error) =>
+            error instanceof Timeout || error instanceof CircuitOpen ? Option.none() : retryAfter(error) })
+          return Effect.flatMap(Schedule.driver(schedule), (made) => {
+            driver = made
+            return made.next(error)
+          })
+        }
+        // Arrays of the exact length: a pipeline run keeps every step's report until it ends (retained
+        // bytes are what its minor GCs copy), and an array grown by `push` keeps room for 16 records.
+        const report = (
+          attempts: ReadonlyArray<AttemptRecord>,
+          result: Either.Either<A, CallError<E>>,
+          source: CallSource,
+          recovered: Option.Option<CallError<E>>
+        ): CallReport<A, CallError<E>> => ({ module, executionId, result, source, shared: false, attempts, recovered })
+        const givenUp = (error: CallError<E>): CallReport<A, CallError<E>> =>
+          Option.isSome(fallback)
+            ? report(failed.slice(), Either.right(fallback.value), "fallback", Option.some(error))
+            : report(failed.slice(), Either.left(error), "call", Option.none())
+        // One `matchEffect` per attempt does the recording, the retry decision and the report: the
+        // success path is this attempt and the report, the frames of a catch and a match fewer.
+        // Called when attempt `attempt` starts, so its start time is read here.
+        const attemptFrom = (attempt: number): Effect.Effect<CallReport<A, CallError<E>>> => {
+          const startedAtMs = clock.unsafeCurrentTimeMillis()
+          return Effect.matchEffect(sendOnce(breaker, attempt, startedAtMs), {
+            onFailure: (error) => {
+              failed.push(failureRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs, error))
+              // As `Effect.retry`: the driver waits the schedule's delay, or ends when the schedule is done.
+              return Effect.matchEffect(nextRetry(error), {
+                onFailure: () => Effect.succeed(givenUp(error)),
+                onSuccess: () => attemptFrom(attempt + 1)
+              })
+            },
+            onSuccess: (value) => {
+              const succeeded = successRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs)
+              const attempts = failed.length === 0 ? [succeeded] : [...failed, succeeded]
+              return Effect.succeed(report(attempts, Either.right(value), "call", Option.none()))
+            }
+          })
+        }
+        return Effect.suspend(() => attemptFrom(1))
+      }
 
-        const concurrency = options.concurrency
-        const limited = concurrency === undefined
-          ? cached
-          : Effect.flatMap(getOrCreate(limits, module, makeConcurrencyLimit), (limit) => limit.withPermit(concurrency)(cached))
+      // Made per call only when its options name a breaker; the module's breaker is shared by all its callers.
+      const breakerOptions = options.circuit_breaker
+      const computed = breakerOptions === undefined
+        ? compute(undefined)
+        : Effect.flatMap(getOrCreate(breakers, module, makeCircuitBreaker(module)), compute)
 
-        const rate = options.throttle
-        const throttled = rate === undefined
-          ? limited
-          : Effect.flatMap(
-            getOrCreate(throttles, module, makeModuleThrottle),
-            (throttle) => Effect.zipRight(throttle.acquire(rate), limited)
-          )
-        return warnsOfFallback
-          ? Effect.zipRight(
-            Effect.logWarning(
-              `The \`fallback\` of module "${module}" is not of its output type, so it is not used: fix the fallback in the call options.`
-            ),
-            throttled
-          )
-          : throttled
-      })
+      const cached: Effect.Effect<CallReport<A, CallError<E>>> = options.cache === undefined
+        ? computed
+        : Effect.flatMap(
+          getOrCreate(caches, module, Effect.sync(() => makeCallCache())),
+          (cache) =>
+            cache.lookup(
+              canonicalJson(request.input),
+              options.cache ?? 0,
+              { isOutput: request.isOutput, isError: isCallError },
+              computed,
+              (value): CallReport<A, CallError<E>> => ({
+                module,
+                executionId,
+                result: Either.right(value),
+                source: "cache",
+                shared: false,
+                attempts: [],
+                recovered: Option.none()
+              })
+            )
+        )
 
-    // A span of its own only while tracing is on: Effect.fn's span, made even with nothing to export it
-    // to, cost more than a loopback provider call's whole overhead budget.
-    const traced = withSpanWhenTracing("CallPolicies.run", () => ({ module }))
-    return (input, call, executionId) => traced(runUntraced(input, call, executionId))
-  }
+      const concurrency = options.concurrency
+      const limited = concurrency === undefined
+        ? cached
+        : Effect.flatMap(getOrCreate(limits, module, makeConcurrencyLimit), (limit) => limit.withPermit(concurrency)(cached))
 
+      const rate = options.throttle
+      const throttled = rate === undefined
+        ? limited
+        : Effect.flatMap(
+          getOrCreate(throttles, module, makeModuleThrottle),
+          (throttle) => Effect.zipRight(throttle.acquire(rate), limited)
+        )
+      return options.fallback !== undefined && Option.isNone(fallback)
+        ? Effect.zipRight(
+          Effect.logWarning(
+            `The \`fallback\` of module "${module}" is not of its output type, so it is not used: fix the fallback in the call options.`
+          ),
+          throttled
+        )
+        : throttled
+    })
+
+  // A span of its own only while tracing is on: Effect.fn's span, made even with nothing to export it
+  // to, cost more than a loopback provider call's whole overhead budget.
   const run = <A, E>(request: CallRequest<A, E>): Effect.Effect<CallReport<A, CallError<E>>> =>
-    prepare(request)(request.input, request.call, request.executionId)
+    withSpanWhenTracing("CallPolicies.run", () => ({ module: request.module }))(runUntraced(request))
 
   const breakerView = (module: string, breaker: CircuitBreaker) =>
     Effect.map(breaker.state, (state) => view(module, state))
 
   return CallPolicies.of({
-    prepare,
     run,
     apply: (request) => Effect.flatMap(run(request), (report) => settle(report, request.options.on_error)),
     breaker: (module) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
-import { applyCallOptions, CallPolicies, layer } from "../../src/resilience/CallPolicies.js"
+import { applyCallOptions, layer } from "../../src/resilience/CallPolicies.js"
 import { type AttemptContext, summary } from "../../src/resilience/CallReport.js"
 import { Timeout } from "../../src/resilience/ResilienceErrors.js"
 import { Boom, fail, gaps, hang, isBoom, isString, ok, options, request, run, scripted, slow, startTimes, transient } from "./Scripted.js"
@@ -49,19 +49,6 @@ describe("CallPolicies: retry", () => {
       const attempts = yield* Ref.get(module.attempts)
       expect(new Set(attempts.map((a) => a.executionId))).toEqual(new Set([report.executionId]))
       expect(attempts.map((a) => [a.attempt, a.maxAttempts])).toEqual([[1, 3], [2, 3], [3, 3]])
-    }).pipe(Effect.provide(layer)))
-
-  it.effect("a prepared plan gives each of its calls its own attempts, retries and execution id", () =>
-    Effect.gen(function*() {
-      const module = yield* scripted([fail(503), ok("first"), fail(503), fail(503)], ok("second"))
-      const { input, call, executionId: _, ...plan } = request(module.call, options({ retry: 2 }))
-      const prepared = (yield* CallPolicies).prepare(plan)
-      const first = yield* prepared(input, call)
-      const second = yield* prepared(input, call)
-      expect([first.result, second.result]).toEqual([Either.right("first"), Either.right("second")])
-      expect(first.attempts.map((a) => a.outcome)).toEqual(["failure", "success"])
-      expect(second.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, "failure"], [2, "failure"], [3, "success"]])
-      expect(first.executionId).not.toBe(second.executionId)
     }).pipe(Effect.provide(layer)))
 
   it.effect("a caller-provided execution id is used as is", () =>
