@@ -7,7 +7,7 @@
  * it sits outside the timeout so a timed-out attempt counts as a failure; and inside fallback so a
  * refused call still gets its fallback.
  */
-import { Clock, Context, Duration, Effect, Either, Layer, Option } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, Schedule } from "effect"
 import { type CallCache, makeCallCache } from "./CallCache.js"
 import type { CallOptions } from "./CallOptions.js"
 import {
@@ -26,7 +26,6 @@ import { retryAfterField, retrySchedule } from "./RetrySchedule.js"
 import { type ConcurrencyLimit, makeConcurrencyLimit } from "./ConcurrencyLimit.js"
 import { makeModuleThrottle, type ModuleThrottle } from "./Throttle.js"
 import { withSpanWhenTracing } from "../tracing/TraceContext.js"
-import { retryLazilyWith } from "./RetryLazily.js"
 import { randomUuid } from "./FlatUuid.js"
 
 /** The errors a policed call can end with: the call's own, or a timeout, or a refusal by the breaker. */
@@ -178,42 +177,53 @@ export const make: Effect.Effect<CallPolicies["Type"]> = Effect.sync(() => {
       // call runs it at most once (the cache runs it for the caller that leads or misses); the
       // attempts touch that state one after another.
       const compute = (breaker: CircuitBreaker | undefined): Effect.Effect<CallReport<A, CallError<E>>> => {
-        let attempts = 0
-        const records: Array<AttemptRecord> = []
-        const attemptOnce = Effect.suspend(() => {
-          attempts += 1
-          const attempt = attempts
-          const startedAtMs = clock.unsafeCurrentTimeMillis()
-          return Effect.matchEffect(sendOnce(breaker, attempt, startedAtMs), {
-            onFailure: (error) => {
-              records.push(failureRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs, error))
-              return Effect.fail(error)
-            },
-            onSuccess: (value) => {
-              records.push(successRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs))
-              return Effect.succeed(value)
-            }
-          })
-        })
+        // Only failed attempts are kept between attempts: a first-time success, most calls, keeps none.
+        const failed: Array<AttemptRecord> = []
         // The schedule and its driver are made only when an attempt fails: most calls succeed first time.
-        const retried = retryLazilyWith(() =>
-          retrySchedule<CallError<E>>(options, { isRetryable: retryable, retryAfter: (error) =>
+        let driver: Schedule.ScheduleDriver<unknown, CallError<E>> | undefined
+        const nextRetry = (error: CallError<E>): Effect.Effect<unknown, Option.Option<never>> => {
+          if (driver !== undefined) return driver.next(error)
+          const schedule = retrySchedule<CallError<E>>(options, { isRetryable: retryable, retryAfter: (error) =>
             error instanceof Timeout || error instanceof CircuitOpen ? Option.none() : retryAfter(error) })
-        )(attemptOnce)
-        // The attempts as a tight copy: an array grown by `push` keeps room for 16 records, and a pipeline
-        // run keeps every step's report until it ends (retained bytes are what its minor GCs copy).
+          return Effect.flatMap(Schedule.driver(schedule), (made) => {
+            driver = made
+            return made.next(error)
+          })
+        }
+        // Arrays of the exact length: a pipeline run keeps every step's report until it ends (retained
+        // bytes are what its minor GCs copy), and an array grown by `push` keeps room for 16 records.
         const report = (
+          attempts: ReadonlyArray<AttemptRecord>,
           result: Either.Either<A, CallError<E>>,
           source: CallSource,
           recovered: Option.Option<CallError<E>>
-        ): CallReport<A, CallError<E>> => ({ module, executionId, result, source, shared: false, attempts: records.slice(), recovered })
-        return Effect.match(retried, {
-          onFailure: (error) =>
-            Option.isSome(fallback)
-              ? report(Either.right(fallback.value), "fallback", Option.some(error))
-              : report(Either.left(error), "call", Option.none()),
-          onSuccess: (value) => report(Either.right(value), "call", Option.none())
-        })
+        ): CallReport<A, CallError<E>> => ({ module, executionId, result, source, shared: false, attempts, recovered })
+        const givenUp = (error: CallError<E>): CallReport<A, CallError<E>> =>
+          Option.isSome(fallback)
+            ? report(failed.slice(), Either.right(fallback.value), "fallback", Option.some(error))
+            : report(failed.slice(), Either.left(error), "call", Option.none())
+        // One `matchEffect` per attempt does the recording, the retry decision and the report: the
+        // success path is this attempt and the report, the frames of a catch and a match fewer.
+        // Called when attempt `attempt` starts, so its start time is read here.
+        const attemptFrom = (attempt: number): Effect.Effect<CallReport<A, CallError<E>>> => {
+          const startedAtMs = clock.unsafeCurrentTimeMillis()
+          return Effect.matchEffect(sendOnce(breaker, attempt, startedAtMs), {
+            onFailure: (error) => {
+              failed.push(failureRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs, error))
+              // As `Effect.retry`: the driver waits the schedule's delay, or ends when the schedule is done.
+              return Effect.matchEffect(nextRetry(error), {
+                onFailure: () => Effect.succeed(givenUp(error)),
+                onSuccess: () => attemptFrom(attempt + 1)
+              })
+            },
+            onSuccess: (value) => {
+              const succeeded = successRecord(attempt, startedAtMs, clock.unsafeCurrentTimeMillis() - startedAtMs)
+              const attempts = failed.length === 0 ? [succeeded] : [...failed, succeeded]
+              return Effect.succeed(report(attempts, Either.right(value), "call", Option.none()))
+            }
+          })
+        }
+        return Effect.suspend(() => attemptFrom(1))
       }
 
       // Made per call only when its options name a breaker; the module's breaker is shared by all its callers.
