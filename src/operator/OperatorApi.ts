@@ -6,7 +6,7 @@
 import { HttpApiBuilder, type HttpApp, HttpServer, type HttpServerError } from "@effect/platform"
 import { NodeFileSystem, NodeHttpServer, NodePath } from "@effect/platform-node"
 import { Cause, Context, type Duration, Effect, Layer, Option, Schema } from "effect"
-import * as DrainingHttpServer from "../internal/DrainingHttpServer.js"
+import * as DrainingHttpServer from "../http/DrainingHttpServer.js"
 import type { TraceStore } from "../middleware/TraceStore.js"
 import type { LifecycleLog } from "../supervisor/LifecycleLog.js"
 import type { Supervisor } from "../supervisor/Supervisor.js"

@@ -8,7 +8,7 @@
 import { HttpRouter, HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Context, Effect, Either, Layer, Option, Schema } from "effect"
-import * as DrainingHttpServer from "../../internal/DrainingHttpServer.js"
+import * as DrainingHttpServer from "../../http/DrainingHttpServer.js"
 import type { PeerListenAddress, PeersConfig } from "../../config/PeerConfig.js"
 import { decoderEither, problemText } from "../settlement/artifacts/Common.js"
 import * as FirstAnswers from "./FirstAnswers.js"

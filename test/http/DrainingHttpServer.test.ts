@@ -9,7 +9,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import * as Http from "node:http"
-import * as DrainingHttpServer from "../../src/internal/DrainingHttpServer.js"
+import * as DrainingHttpServer from "../../src/http/DrainingHttpServer.js"
 
 const GRACE = Duration.millis(500)
 
