@@ -1,8 +1,9 @@
 /**
  * The systemd unit that runs a node: absolute paths (systemd resolves nothing against a PATH or a
  * folder), `Restart=on-failure`, `KillMode=mixed` (SIGTERM to the host alone, which stops its modules
- * in order; SIGKILL to the whole cgroup only if the host overstays), and a stop timeout above what
- * the host's own stop can take.
+ * in order; SIGKILL to the whole cgroup only if the host overstays), a stop timeout above what
+ * the host's own stop can take, and a cache folder of the service's own for the bin's compile cache
+ * (a service user may have no writable home).
  */
 import type { NodeConfig } from "../config/NodeConfig.js"
 import { enabledModules } from "../config/NodeConfig.js"
@@ -51,6 +52,10 @@ export const renderUnit = (config: NodeConfig, paths: UnitPaths): string =>
     `ExecStart=${[paths.node, paths.bin, "start", "--config", paths.config].map(quote).join(" ")}`,
     // `orbiplex reload` does the same through the operator API.
     "ExecReload=/bin/kill -HUP $MAINPID",
+    // systemd makes %C/orbiplex (/var/cache/orbiplex, or ~/.cache/orbiplex for a user unit) for the
+    // service's user; the bin keeps V8's code cache there (src/launch/CompileCache.ts).
+    "CacheDirectory=orbiplex",
+    "Environment=ORBIPLEX_COMPILE_CACHE=%C/orbiplex",
     "Restart=on-failure",
     "RestartSec=2",
     "KillMode=mixed",

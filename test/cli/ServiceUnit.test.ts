@@ -1,6 +1,6 @@
 /**
- * `orbiplex service unit`: a systemd unit with absolute paths, on-failure restarts, mixed kill mode
- * and a stop timeout above what stopping the members one after another can take.
+ * `orbiplex service unit`: a systemd unit with absolute paths, on-failure restarts, mixed kill mode,
+ * a stop timeout above what stopping the members one after another can take, and a cache folder.
  */
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -36,6 +36,9 @@ describe("service unit", () => {
       // Stopped one after another: 5 s + 2.5 s, rounded up, plus the margin.
       expect(Number(line(unit, "TimeoutStopSec"))).toBe(8 + STOP_MARGIN_SEC)
       expect(line(unit, "ExecReload")).toBe("/bin/kill -HUP $MAINPID")
+      // The bin's compile cache goes to the folder systemd makes for the service's user.
+      expect(line(unit, "CacheDirectory")).toBe("orbiplex")
+      expect(line(unit, "Environment")).toBe("ORBIPLEX_COMPILE_CACHE=%C/orbiplex")
     }).pipe(Effect.provide(NodeContext.layer)))
 
   it.scoped("is refused for a config with problems, and printed by the command line", () =>
