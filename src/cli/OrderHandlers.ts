@@ -3,7 +3,7 @@
  * the decision on one awaiting acceptance, through its work API.
  */
 import { Console, Effect, Option } from "effect"
-import type { OrderEntry } from "../operator/OrderDesk.js"
+import type { OrderEntry } from "../operator/OrderEntry.js"
 import { type NodeArgs, onNode } from "./WorkTarget.js"
 
 /** One line per order. */

@@ -8,8 +8,6 @@ import { OrderAcceptance, type PendingOrder } from "../exchange/OrderAcceptance.
 import { OrderInput, OrderOutcome, Procurement } from "../exchange/Procurement.js"
 import { OrderEntry } from "./OrderEntry.js"
 
-export { OrderEntry } from "./OrderEntry.js"
-
 /** Why the desk could not do what was asked. */
 export class OrderDeskError extends Schema.TaggedError<OrderDeskError>()("OrderDeskError", {
   order_id: Schema.String,

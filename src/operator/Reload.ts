@@ -12,8 +12,6 @@ import type { Supervisor } from "../supervisor/Supervisor.js"
 import { planReload } from "./ReloadPlan.js"
 import { ReloadReport } from "./ReloadReport.js"
 
-export { ReloadReport } from "./ReloadReport.js"
-
 /** How to read and check the config again: what `orbiplex start` used, errors as the lines to show. */
 export interface ConfigSource {
   readonly file: string

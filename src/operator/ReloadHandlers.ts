@@ -5,7 +5,8 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import { Effect, type Layer, Option } from "effect"
 import { OperatorHttpApi } from "./OperatorHttpApi.js"
-import { ReloadPort, ReloadReport } from "./Reload.js"
+import { ReloadPort } from "./Reload.js"
+import { ReloadReport } from "./ReloadReport.js"
 
 const unavailable = ReloadReport.unavailable(
   "this operator API was served without a config to reload (it is `orbiplex start` that offers reload)"

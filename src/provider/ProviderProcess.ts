@@ -6,7 +6,8 @@
 import { Clock, Duration, Effect, Option } from "effect"
 import type { ModuleStatus } from "../contract/ModuleStatus.js"
 import type { MemberSpec } from "../supervisor/Member.js"
-import { isServing, isSettled, type Supervisor } from "../supervisor/Supervisor.js"
+import { isServing, isSettled } from "../contract/LifecycleFact.js"
+import type { Supervisor } from "../supervisor/Supervisor.js"
 import { announcesPort, type ProviderEntry } from "./ProviderConfig.js"
 
 /** The component name of a supervised provider in status rows and facts. */

@@ -33,7 +33,8 @@ import {
 } from "./InvokeError.js"
 import { layer as LoopbackTransportLayer, type LoopbackAnswer, LoopbackTransport } from "./LoopbackTransport.js"
 import type { RunningModule } from "./ModuleLaunch.js"
-import { isServing, isSettledDown, Supervisor } from "./Supervisor.js"
+import { isServing, isSettledDown } from "../contract/LifecycleFact.js"
+import { Supervisor } from "./Supervisor.js"
 import { UnknownModule } from "./SupervisorError.js"
 import { parseJsonUnknown } from "../contract/Json.js"
 

@@ -24,10 +24,6 @@ export class SupervisorSettings extends Context.Tag("orbiplex/SupervisorSettings
   readonly modules: ReadonlyArray<ModuleEntry>
 }>() {}
 
-// The state predicates live with the states (importable without the supervisor); re-exported here
-// for the supervisor's users.
-export { isServing, isSettled, isSettledDown } from "../contract/LifecycleFact.js"
-
 /** The supervisor service. */
 export class Supervisor extends Context.Tag("orbiplex/Supervisor")<Supervisor, {
   /** Every member's status: modules in config order, then registered providers. */
