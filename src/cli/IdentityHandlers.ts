@@ -20,4 +20,3 @@ export const printIdentity = (args: { readonly config: Parameters<typeof resolve
     const file = yield* resolveConfigFile(args.config)
     yield* Console.log(yield* nodeIdOf(file))
   })
-

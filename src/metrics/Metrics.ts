@@ -135,14 +135,7 @@ interface ChainMeters {
 }
 const chainMeters = new Map<string, ChainMeters>()
 
-const chainMetersOf = (hook: string): ChainMeters => {
-  const known = chainMeters.get(hook)
-  if (known !== undefined) return known
-  const made: ChainMeters = { runs: new Map(), duration: labelled(chainDuration, { hook }), clipped: new Map() }
-  chainMeters.set(hook, made)
-  return made
-}
-
+// The value of `key` in `map`, made and kept on first use.
 const cached = <M>(map: Map<string, M>, key: string, make: () => M): M => {
   const known = map.get(key)
   if (known !== undefined) return known
@@ -150,6 +143,9 @@ const cached = <M>(map: Map<string, M>, key: string, make: () => M): M => {
   map.set(key, made)
   return made
 }
+
+const chainMetersOf = (hook: string): ChainMeters =>
+  cached(chainMeters, hook, () => ({ runs: new Map(), duration: labelled(chainDuration, { hook }), clipped: new Map() }))
 
 /** Counts one chain run: its outcome, its time, and each module's clipped paths. */
 export const recordChain = (trace: ChainRecord): Effect.Effect<void> =>
